@@ -1,0 +1,56 @@
+"""Admin base: every admin save goes through a service, never a raw model save."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseRedirect
+from simple_history.admin import SimpleHistoryAdmin
+
+from config.errors import ServiceError
+
+
+class ServiceAdmin(SimpleHistoryAdmin):
+    """Subclasses implement `create` and `update`; deletion is off for tracked data."""
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def create(self, request: HttpRequest, form):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def update(self, request: HttpRequest, obj, form):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = self.update(request, obj, form) if change else self.create(request, form)
+        # The admin reads obj.pk afterwards to build its redirect and log entry.
+        obj.pk = saved.pk
+        obj.__dict__.update({k: v for k, v in saved.__dict__.items() if not k.startswith("_")})
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """Relations are written by the services, not by the admin's m2m saving."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as exc:
+            # The admin's transaction has rolled back; show why and let the user retry.
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+def run_action(modeladmin, request, queryset, service, **kwargs) -> None:
+    """Apply a workflow service to each selected object and report what happened."""
+    done = 0
+    for obj in queryset:
+        try:
+            service(actor=request.user, **{modeladmin.action_object_kwarg: obj}, **kwargs)
+            done += 1
+        except (ServiceError, PermissionDenied) as exc:
+            message = exc.message if isinstance(exc, ServiceError) else str(exc)
+            modeladmin.message_user(request, f"{obj}: {message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{done} ✓", messages.SUCCESS)
+
+
+admin.site.site_header = "Opfølgning"
+admin.site.site_title = "Opfølgning"

@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from config import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "konto/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
+    ),
+    path("konto/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("beretninger/", include("reports.page_urls")),
+    path("beretninger/", include("recommendations.urls")),
+    path("opfoelgning/", include("followups.urls")),
+    path("rapporter/", include("reports.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

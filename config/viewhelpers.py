@@ -1,0 +1,66 @@
+"""Small helpers the apps' views share."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from config.errors import ConflictError, ServiceError
+
+T = TypeVar("T")
+
+
+def call_service(form: forms.Form, service: Callable[..., T], /, **kwargs: Any) -> T | None:
+    """Run a write; a refusal becomes a form-wide error and None is returned.
+
+    ConflictError is not caught: the caller shows the conflict page instead.
+    """
+    try:
+        return service(**kwargs)
+    except ConflictError:
+        raise
+    except ServiceError as exc:
+        form.add_error(None, exc.message)
+        return None
+
+
+def render_partial_or_page(
+    request: HttpRequest,
+    partial: str,
+    page: str,
+    context: dict[str, Any],
+    status: int = 200,
+) -> HttpResponse:
+    """htmx requests get the fragment; ordinary requests the whole page around it."""
+    template = partial if getattr(request, "htmx", False) else page
+    return render(request, template, {**context, "partial": partial}, status=status)
+
+
+def render_conflict(
+    request: HttpRequest,
+    *,
+    title: str,
+    rows: list[tuple[str, Any, Any]],
+    changed_by: Any,
+    changed_at: Any,
+    back_url: str,
+    retry_form: forms.Form | None = None,
+    retry_url: str = "",
+) -> HttpResponse:
+    """409 page showing the user's text beside the text saved meanwhile; nothing is saved."""
+    return render(
+        request,
+        "_conflict.html" if getattr(request, "htmx", False) else "conflict.html",
+        {
+            "title": title,
+            "rows": rows,
+            "changed_by": changed_by,
+            "changed_at": changed_at,
+            "back_url": back_url,
+            "retry_form": retry_form,
+            "retry_url": retry_url,
+        },
+        status=409,
+    )

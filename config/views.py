@@ -1,0 +1,72 @@
+"""The start page: what each role needs first."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from departments.access import access_for
+from followups.models import FollowUp, FollowUpRound, StatusUpdate
+from followups.views import round_progress
+from recommendations.models import AnnualReport, Recommendation
+
+
+def _my_tasks(user, rounds):
+    """Per open round: the user's department tasks and how far they are."""
+    result = []
+    for round in rounds:
+        tasks = (
+            FollowUp.objects.editable_by(user)
+            .for_report(round.report)
+            .select_related("recommendation__theme", "department")
+            .order_by("recommendation__number", "department__name")
+        )
+        if round.kind == FollowUpRound.Kind.STATUS:
+            tasks = tasks.filter(state=FollowUp.State.APPROVED).annotate(
+                done=Exists(StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round))
+            )
+        tasks = list(tasks)
+        if not tasks:
+            continue
+        if round.kind == FollowUpRound.Kind.PLAN:
+            done = sum(1 for t in tasks if t.state in ("submitted", "approved"))
+        else:
+            done = sum(1 for t in tasks if t.done)
+        result.append({"round": round, "tasks": tasks, "done": done, "total": len(tasks)})
+    return result
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access = access_for(user)
+    rounds = list(
+        FollowUpRound.objects.visible_to(user).select_related("report").order_by("deadline")
+    )
+    open_rounds = [r for r in rounds if r.is_open]
+    context = {
+        "access": access,
+        "open_rounds": open_rounds,
+        "reports": AnnualReport.objects.latest_first(),
+    }
+    if access.member_of:
+        context["my_rounds"] = _my_tasks(user, open_rounds)
+    if access.manager_of:
+        context["awaiting"] = list(
+            FollowUp.objects.awaiting_approval()
+            .for_department(access.manager_of)
+            .select_related("recommendation__report", "recommendation__theme", "department")
+        )
+    if access.manager_of or access.is_secretariat:
+        context["round_progress"] = [
+            {"round": r, "progress": round_progress(r, user)} for r in open_rounds
+        ]
+    if access.is_council or access.is_read_only:
+        context["published_rounds"] = [r for r in rounds if r.state == "published"]
+    if access.is_ombudsman:
+        context["unassessed"] = list(
+            Recommendation.objects.filter(assessment="")
+            .select_related("report", "theme")
+            .order_by("-report__year", "number")[:20]
+        )
+    return render(request, "home.html", context)

@@ -1,0 +1,115 @@
+"""The one place that answers: which departments may this user see, edit or approve for.
+
+Every higher app's QuerySets (`.visible_to(user)`, `.editable_by(user)`) call these
+functions, so lists, filters, exports, PDFs and history pages share one rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Membership, descendant_ids
+
+
+class GlobalRole(models.TextChoices):
+    """Organisation-wide roles, stored as auth groups of the same name."""
+
+    SECRETARIAT = "secretariat", _("Secretariat")
+    OMBUDSMAN = "ombudsman_office", _("Ombudsman's office")
+    COUNCIL = "council_member", _("Council member")
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user may do, computed once per request."""
+
+    roles: frozenset[str]
+    superuser: bool
+    # Memberships widened to the sub-departments they cover.
+    member_of: frozenset[int]
+    manager_of: frozenset[int]
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.superuser or bool(self.roles)
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.superuser or GlobalRole.SECRETARIAT in self.roles
+
+    @property
+    def is_ombudsman(self) -> bool:
+        return self.superuser or GlobalRole.OMBUDSMAN in self.roles
+
+    @property
+    def is_council(self) -> bool:
+        return GlobalRole.COUNCIL in self.roles
+
+    @property
+    def is_read_only(self) -> bool:
+        """Council members (and users with no role at all) only read."""
+        return not (self.is_secretariat or self.is_ombudsman or self.member_of)
+
+    def visible_department_ids(self) -> frozenset[int] | None:
+        """None means every department."""
+        return None if self.sees_everything else self.member_of
+
+    def can_edit_department(self, department_id: int) -> bool:
+        return self.is_secretariat or department_id in self.member_of
+
+    def can_approve_department(self, department_id: int) -> bool:
+        return self.is_secretariat or department_id in self.manager_of
+
+
+NO_ACCESS = Access(frozenset(), False, frozenset(), frozenset())
+
+
+def access_for(user) -> Access:
+    """The user's access, cached on the user object for the rest of the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_ACCESS
+    cached = getattr(user, "_opf_access", None)
+    if cached is not None:
+        return cached
+    roles = frozenset(
+        name for name in user.groups.values_list("name", flat=True) if name in GlobalRole.values
+    )
+    direct_member: set[int] = set()
+    direct_manager: set[int] = set()
+    for department_id, role in Membership.objects.filter(
+        user=user, department__active=True
+    ).values_list("department_id", "role"):
+        direct_member.add(department_id)
+        if role == Membership.Role.MANAGER:
+            direct_manager.add(department_id)
+    access = Access(
+        roles=roles,
+        superuser=user.is_superuser,
+        member_of=frozenset(descendant_ids(direct_member)),
+        manager_of=frozenset(descendant_ids(direct_manager)),
+    )
+    user._opf_access = access
+    return access
+
+
+def forget_access(user) -> None:
+    """Drop the cached access (after memberships or groups change)."""
+    if hasattr(user, "_opf_access"):
+        del user._opf_access
+
+
+# Model permissions each role's group carries (used by the admin); "app.*" = every model
+# permission of that app, "app.view" = the view permissions only.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    GlobalRole.SECRETARIAT: ["departments.*", "recommendations.*", "followups.*", "reports.*"],
+    GlobalRole.OMBUDSMAN: [
+        "recommendations.*",
+        "departments.view",
+        "followups.view",
+        "reports.view",
+    ],
+    GlobalRole.COUNCIL: ["recommendations.view", "followups.view", "reports.view"],
+}

@@ -1,0 +1,129 @@
+"""Writes to the organisation: departments, memberships and global roles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ServiceError
+from config.history import save_tracked
+from departments.access import GlobalRole, forget_access
+from departments.models import Department, Membership
+
+MSG_SHORT_NAME_TAKEN = _("The short name “%(short_name)s” is already used by another department.")
+MSG_PARENT_CYCLE = _("A department cannot be placed under itself or one of its own units.")
+MSG_UNKNOWN_ROLE = _("Unknown role “%(role)s”.")
+
+
+def _check_short_name(short_name: str, *, exclude_pk: int | None = None) -> None:
+    # Compared in Python: SQLite's case folding ignores Æ/Ø/Å, and the table is small.
+    others = Department.objects.exclude(pk=exclude_pk).values_list("short_name", flat=True)
+    if any(other.casefold() == short_name.strip().casefold() for other in others):
+        raise ServiceError(MSG_SHORT_NAME_TAKEN, short_name=short_name)
+
+
+@transaction.atomic
+def department_create(
+    *,
+    actor,
+    name: str,
+    short_name: str,
+    kind: str = Department.Kind.ADMINISTRATION,
+    parent: Department | None = None,
+    active: bool = True,
+) -> Department:
+    _check_short_name(short_name)
+    department = Department(
+        name=name.strip(), short_name=short_name.strip(), kind=kind, parent=parent, active=active
+    )
+    save_tracked(department, actor=actor)
+    return department
+
+
+@transaction.atomic
+def department_update(
+    *,
+    department: Department,
+    actor,
+    name: str,
+    short_name: str,
+    kind: str,
+    parent: Department | None,
+    active: bool,
+) -> Department:
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    _check_short_name(short_name, exclude_pk=department.pk)
+    node = parent
+    while node is not None:
+        if node.pk == department.pk:
+            raise ServiceError(MSG_PARENT_CYCLE)
+        node = node.parent
+    department.name = name.strip()
+    department.short_name = short_name.strip()
+    department.kind = kind
+    department.parent = parent
+    department.active = active
+    save_tracked(department, actor=actor)
+    return department
+
+
+@transaction.atomic
+def membership_set(*, user, department: Department, role: str, actor) -> Membership:
+    """Give `user` a role in `department` (creating or changing the membership)."""
+    if role not in Membership.Role.values:
+        raise ServiceError(MSG_UNKNOWN_ROLE, role=role)
+    membership = (
+        Membership.objects.select_for_update().filter(user=user, department=department).first()
+    )
+    if membership is None:
+        membership = Membership(user=user, department=department, role=role)
+    elif membership.role == role:
+        return membership
+    membership.role = role
+    save_tracked(membership, actor=actor)
+    forget_access(user)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor) -> None:
+    membership._history_user = actor  # type: ignore[attr-defined]
+    user = membership.user
+    membership.delete()
+    forget_access(user)
+
+
+@transaction.atomic
+def user_set_global_roles(*, user, roles: set[str], actor) -> None:
+    """Put the user in exactly the given organisation-wide role groups."""
+    unknown = set(roles) - set(GlobalRole.values)
+    if unknown:
+        raise ServiceError(MSG_UNKNOWN_ROLE, role=", ".join(sorted(unknown)))
+    groups = {g.name: g for g in Group.objects.filter(name__in=GlobalRole.values)}
+    for value in GlobalRole.values:
+        group = groups.get(value) or Group.objects.create(name=value)
+        if value in roles:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+    forget_access(user)
+
+
+@transaction.atomic
+def global_roles_sync() -> None:
+    """Create the role groups and give each exactly the permissions of ROLE_PERMISSIONS."""
+    from django.contrib.auth.models import Permission
+
+    from departments.access import ROLE_PERMISSIONS
+
+    for role, patterns in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        perms = Permission.objects.none()
+        for pattern in patterns:
+            app_label, what = pattern.split(".")
+            app_perms = Permission.objects.filter(content_type__app_label=app_label)
+            if what == "view":
+                app_perms = app_perms.filter(codename__startswith="view_")
+            perms = perms | app_perms
+        group.permissions.set(perms)

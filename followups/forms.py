@@ -1,0 +1,75 @@
+"""Forms for writing follow-ups and statuses. Plain forms: only the listed fields are read."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from config.forms import DateInput, DkfdsFormMixin
+from followups.models import ActionStatus, FollowUpRound
+from recommendations.models import AnnualReport
+
+
+class VersionedForm(DkfdsFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class FollowUpForm(VersionedForm):
+    action = forms.CharField(
+        label=_("Follow-up – what will we do?"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("One action per line; start a line with '- ' to make a bullet."),
+    )
+    responsible = forms.CharField(
+        label=_("Responsible"),
+        max_length=200,
+        required=False,
+        help_text=_("Person or team responsible for the action."),
+    )
+    target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput)
+    target_date_reason = forms.CharField(
+        label=_("Reason for moving the target date"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when an existing target date is moved later."),
+    )
+
+
+class ReturnForm(VersionedForm):
+    comment = forms.CharField(
+        label=_("Comment to the case officer"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Explain what needs to change."),
+    )
+
+
+class MoveDateForm(VersionedForm):
+    new_date = forms.DateField(label=_("New target date"), widget=DateInput)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("Required when the date moves later. The original date stays visible."),
+    )
+
+
+class StatusForm(DkfdsFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
+    text = forms.CharField(
+        label=_("What actually happened? How do things stand now?"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=_("Required when the action was not carried out."),
+    )
+
+
+class RoundForm(DkfdsFormMixin, forms.Form):
+    report = forms.ModelChoiceField(
+        label=_("Annual report"), queryset=AnnualReport.objects.latest_first()
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=150, help_text=_("E.g. 'Handleplan april 2027'.")
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUpRound.Kind.choices)
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
+    meeting_date = forms.DateField(label=_("Committee meeting"), required=False, widget=DateInput)

@@ -1,0 +1,225 @@
+"""Load the fictional Eksempelby Kommune. Running it again changes nothing."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from departments.models import Department
+from departments.services import (
+    department_create,
+    global_roles_sync,
+    membership_set,
+    user_set_global_roles,
+)
+from followups import demo
+from followups.models import FollowUp, FollowUpRound
+from followups.services import (
+    followup_approve,
+    followup_move_target_date,
+    followup_return,
+    followup_submit,
+    followup_update,
+    round_close,
+    round_open,
+    round_publish,
+    status_update_save,
+)
+from recommendations.models import AnnualReport, Recommendation
+from recommendations.services import recommendation_create, report_create, theme_get_or_create
+
+STATUS_CYCLE = ["done", "in_progress", "ongoing", "in_progress", "paused", "done", "dropped"]
+
+
+class Command(BaseCommand):
+    help = "Load the fictional demo municipality (Eksempelby Kommune) and its demo users."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            global_roles_sync()
+            users = self.ensure_users()
+            actor = users["sekretariat"]
+            departments = self.ensure_departments(actor)
+            self.ensure_memberships(users, departments, actor)
+            themes = {
+                name: theme_get_or_create(actor=actor, name=name, description=description)
+                for name, description in demo.THEMES.items()
+            }
+            for spec in demo.REPORTS:
+                if not AnnualReport.objects.filter(year=spec["year"]).exists():
+                    self.load_report(spec, themes, departments, actor)
+            self.load_rounds(users, actor)
+        self.print_logins()
+
+    def ensure_users(self):
+        user_model = get_user_model()
+        users = {}
+        for username, (first, last, _roles, _members, staff) in demo.USERS.items():
+            user = user_model.objects.filter(username=username).first()
+            if user is None:
+                user = user_model.objects.create_user(
+                    username=username,
+                    password=demo.DEMO_PASSWORD,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@eksempelby.invalid",
+                    is_staff=staff,
+                )
+            users[username] = user
+        for username, (_f, _l, roles, _m, _s) in demo.USERS.items():
+            user_set_global_roles(
+                user=users[username], roles=set(roles), actor=users["sekretariat"]
+            )
+        return users
+
+    def ensure_departments(self, actor):
+        departments = {}
+        for short, name, kind, parent in demo.DEPARTMENTS:
+            department = Department.objects.filter(short_name=short).first()
+            if department is None:
+                department = department_create(
+                    actor=actor,
+                    name=name,
+                    short_name=short,
+                    kind=kind,
+                    parent=departments[parent] if parent else None,
+                )
+            departments[short] = department
+        return departments
+
+    def ensure_memberships(self, users, departments, actor):
+        for username, (_f, _l, _r, memberships, _s) in demo.USERS.items():
+            for short, role in memberships:
+                membership_set(
+                    user=users[username], department=departments[short], role=role, actor=actor
+                )
+
+    def load_report(self, spec, themes, departments, actor):
+        report = report_create(
+            actor=actor,
+            year=spec["year"],
+            title=spec["title"],
+            published_on=spec["published_on"],
+            case_number=spec["case_number"],
+            document_number=spec["document_number"],
+            introduction=spec["introduction"],
+        )
+        for theme, kind, scope, text, response, reason, link in spec["recommendations"]:
+            previous = None
+            if link:
+                previous = Recommendation.objects.get(report__year=link[0], number=link[1])
+            recommendation_create(
+                actor=actor,
+                report=report,
+                theme=themes[theme],
+                text=text,
+                kind=kind,
+                scope="departments" if scope else "organisation",
+                departments=[departments[s] for s in scope or []],
+                response=response,
+                response_reason=reason,
+                previous=previous,
+                link_kind=link[2] if link else "",
+            )
+
+    def write_followup(self, followup, users, index):
+        """Write the demo answer as the department's own case officer where one exists."""
+        writer = self.writer_for(followup, users)
+        text = demo.ACTIONS[followup.recommendation.theme.name].format(
+            dept=followup.department.name
+        )
+        return followup_update(
+            followup=followup,
+            actor=writer,
+            expected_version=followup.version,
+            action=text,
+            responsible=f"Teamleder, {followup.department.short_name}",
+            target_date=followup.recommendation.report.published_on
+            + datetime.timedelta(days=120 + 30 * (index % 6)),
+        )
+
+    def writer_for(self, followup, users):
+        if followup.department.short_name in ("SSF", "ÆO", "HJP", "BCH"):
+            return users["sagsbehandler"]
+        if followup.department.short_name in ("BUF", "FAM", "SKO"):
+            return users["sagsbehandler.buf"]
+        if followup.department.short_name in ("TMF", "NOB"):
+            return users["sagsbehandler.tmf"]
+        return users["sekretariat"]
+
+    def approver_for(self, followup, users):
+        if followup.department.short_name in ("SSF", "ÆO", "HJP", "BCH"):
+            return users["leder"]
+        if followup.department.short_name in ("BUF", "FAM", "SKO"):
+            return users["leder.buf"]
+        return users["sekretariat"]
+
+    def load_rounds(self, users, actor):
+        report_2024 = AnnualReport.objects.get(year=2024)
+        report_2025 = AnnualReport.objects.get(year=2025)
+        if not FollowUpRound.objects.filter(report=report_2024).exists():
+            plan = round_open(actor=actor, report=report_2024, kind="plan", **demo.PLAN_ROUND_2024)
+            for index, followup in enumerate(self.followups(report_2024)):
+                followup = self.write_followup(followup, users, index)
+                followup = followup_submit(
+                    followup=followup, actor=self.writer_for(followup, users)
+                )
+                followup_approve(followup=followup, actor=self.approver_for(followup, users))
+            round_close(round=plan, actor=actor)
+            round_publish(round=plan, actor=actor)
+            status = round_open(
+                actor=actor, report=report_2024, kind="status", **demo.STATUS_ROUND_2024
+            )
+            # One deadline slipped: the original date stays visible with the reason.
+            slipped = self.followups(report_2024)[1]
+            followup_move_target_date(
+                followup=slipped,
+                actor=self.writer_for(slipped, users),
+                new_date=slipped.target_date + datetime.timedelta(days=90),
+                reason="Den nye telefonløsning blev leveret tre måneder senere end aftalt.",
+            )
+            # Some departments have answered the open status round, others not yet.
+            for index, followup in enumerate(self.followups(report_2024)):
+                if index % 3 == 2:
+                    continue
+                value = STATUS_CYCLE[index % len(STATUS_CYCLE)]
+                status_update_save(
+                    followup=followup,
+                    round=status,
+                    actor=self.writer_for(followup, users),
+                    status=value,
+                    text=demo.STATUS_TEXTS.get(value, ""),
+                    reported_on=datetime.date(2026, 11, 2 + index % 15),
+                )
+        if not FollowUpRound.objects.filter(report=report_2025).exists():
+            round_open(actor=actor, report=report_2025, kind="plan", **demo.PLAN_ROUND_2025)
+            for index, followup in enumerate(self.followups(report_2025)):
+                if index % 4 == 3:
+                    continue  # not answered yet
+                followup = self.write_followup(followup, users, index)
+                if index % 4 == 0:
+                    followup = followup_submit(
+                        followup=followup, actor=self.writer_for(followup, users)
+                    )
+                if index % 8 == 0:
+                    followup_approve(followup=followup, actor=self.approver_for(followup, users))
+                elif index % 8 == 4:
+                    followup_return(
+                        followup=followup,
+                        actor=self.approver_for(followup, users),
+                        comment="Skriv venligst, hvem der har ansvaret, og hvornår det sker.",
+                    )
+
+    def followups(self, report):
+        return list(
+            FollowUp.objects.for_report(report)
+            .select_related("recommendation__theme", "recommendation__report", "department")
+            .order_by("recommendation__number", "department__short_name")
+        )
+
+    def print_logins(self):
+        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
+        for username, (first, last, roles, memberships, _s) in demo.USERS.items():
+            what = ", ".join(roles + [f"{role} i {short}" for short, role in memberships])
+            self.stdout.write(f"  {username:<20} {first} {last} – {what}")

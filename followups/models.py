@@ -1,0 +1,439 @@
+"""Rounds of follow-up, each department's answer to a recommendation, and its status."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from departments.access import access_for
+from departments.models import Department
+from recommendations.models import AnnualReport, Recommendation
+
+
+class ActionStatus(models.TextChoices):
+    """Status of a follow-up action as reported in a status round (DOMAIN.md)."""
+
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Completed")
+    ONGOING = "ongoing", _("Ongoing")
+    PAUSED = "paused", _("Paused")
+    DROPPED = "dropped", _("Not carried out")
+
+
+# Statuses after which an action no longer counts as open or overdue.
+FINISHED_STATUSES = (ActionStatus.DONE, ActionStatus.ONGOING, ActionStatus.DROPPED)
+
+
+class FollowUpRoundQuerySet(models.QuerySet["FollowUpRound"]):
+    def open(self) -> FollowUpRoundQuerySet:
+        return self.filter(state=FollowUpRound.State.OPEN)
+
+    def published(self) -> FollowUpRoundQuerySet:
+        return self.filter(state=FollowUpRound.State.PUBLISHED)
+
+    def plans(self) -> FollowUpRoundQuerySet:
+        return self.filter(kind=FollowUpRound.Kind.PLAN)
+
+    def status_rounds(self) -> FollowUpRoundQuerySet:
+        return self.filter(kind=FollowUpRound.Kind.STATUS)
+
+    def visible_to(self, user) -> FollowUpRoundQuerySet:
+        """Council members and others with read-only access see published rounds only."""
+        access = access_for(user)
+        if not user.is_authenticated:
+            return self.none()
+        if access.is_read_only:
+            return self.published()
+        return self
+
+
+class FollowUpRound(models.Model):
+    class Kind(models.TextChoices):
+        PLAN = "plan", _("Action plan")
+        STATUS = "status", _("Status")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        PUBLISHED = "published", _("Published")
+
+    report = models.ForeignKey(
+        AnnualReport,
+        verbose_name=_("annual report"),
+        on_delete=models.PROTECT,
+        related_name="rounds",
+        help_text=_("The annual report this round follows up."),
+    )
+    name = models.CharField(
+        _("name"), max_length=150, help_text=_("E.g. 'Handleplan april 2025' or 'Status 2026'.")
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=Kind.choices,
+        help_text=_(
+            "Action plan: departments write what they will do. Status: they report what happened."
+        ),
+    )
+    deadline = models.DateField(_("deadline"), help_text=_("When departments must have answered."))
+    meeting_date = models.DateField(
+        _("committee meeting"),
+        null=True,
+        blank=True,
+        help_text=_("The committee meeting where the round is presented."),
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=State.choices,
+        default=State.OPEN,
+        help_text=_("Open rounds accept answers; published rounds are frozen."),
+    )
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    objects = FollowUpRoundQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up round")
+        verbose_name_plural = _("follow-up rounds")
+        ordering = ["report__year", "deadline", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "name"], name="round_unique_name"),
+            models.UniqueConstraint(
+                fields=["report"], condition=Q(state="open"), name="round_one_open_per_report"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="round_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["plan", "status"]), name="round_valid_kind"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="published") | Q(published_at__isnull=False),
+                name="round_published_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.report.year})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("followups:round_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class FollowUpQuerySet(models.QuerySet["FollowUp"]):
+    def for_department(self, department_ids) -> FollowUpQuerySet:
+        return self.filter(department_id__in=department_ids)
+
+    def visible_to(self, user) -> FollowUpQuerySet:
+        """Own departments' follow-ups; read-only roles see only published action plans."""
+        if not user.is_authenticated:
+            return self.none()
+        access = access_for(user)
+        if access.is_read_only:
+            published = FollowUpRound.objects.filter(
+                report_id=OuterRef("recommendation__report_id"),
+                kind=FollowUpRound.Kind.PLAN,
+                state=FollowUpRound.State.PUBLISHED,
+            )
+            return self.filter(Exists(published))
+        ids = access.visible_department_ids()
+        return self if ids is None else self.for_department(ids)
+
+    def editable_by(self, user) -> FollowUpQuerySet:
+        access = access_for(user)
+        if access.is_secretariat:
+            return self
+        return self.for_department(access.member_of)
+
+    def for_report(self, report: AnnualReport) -> FollowUpQuerySet:
+        return self.filter(recommendation__report=report)
+
+    def in_state(self, *states: str) -> FollowUpQuerySet:
+        return self.filter(state__in=states)
+
+    def awaiting_approval(self) -> FollowUpQuerySet:
+        return self.filter(state=FollowUp.State.SUBMITTED)
+
+    def with_latest_status(self) -> FollowUpQuerySet:
+        latest = StatusUpdate.objects.filter(followup=OuterRef("pk")).order_by(
+            "-round__deadline", "-pk"
+        )
+        return self.annotate(
+            latest_status=Subquery(latest.values("status")[:1]),
+        )
+
+    def progress_by_department(self):
+        """Per department: tasks, written, submitted, approved, returned (one query)."""
+        state = FollowUp.State
+        return (
+            self.values("department_id", "department__name")
+            .annotate(
+                total=Count("pk"),
+                written=Count("pk", filter=~Q(action="")),
+                submitted=Count("pk", filter=Q(state=state.SUBMITTED)),
+                approved=Count("pk", filter=Q(state=state.APPROVED)),
+                returned=Count("pk", filter=Q(state=state.RETURNED)),
+            )
+            .order_by("department__name")
+        )
+
+    def status_progress_by_department(self, round: FollowUpRound):
+        """Per department: approved follow-ups and how many have a status in `round`."""
+        reported = StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round)
+        return (
+            self.filter(state=FollowUp.State.APPROVED)
+            .annotate(has_status=Exists(reported))
+            .values("department_id", "department__name")
+            .annotate(
+                total=Count("pk"),
+                reported=Count("pk", filter=Q(has_status=True)),
+            )
+            .order_by("department__name")
+        )
+
+    def overdue(self, today: datetime.date | None = None) -> FollowUpQuerySet:
+        """Target date passed and no status saying the action is finished."""
+        today = today or datetime.date.today()  # noqa: DTZ011 (a local calendar date)
+        finished = StatusUpdate.objects.filter(
+            followup=OuterRef("pk"), status__in=FINISHED_STATUSES
+        )
+        return self.filter(target_date__lt=today).exclude(Exists(finished))
+
+
+class FollowUp(models.Model):
+    """One department's answer to one recommendation: "Opfølgning – Hvad gør vi?"."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        APPROVED = "approved", _("Approved")
+        RETURNED = "returned", _("Returned")
+
+    # Workflow: which state may follow which.
+    TRANSITIONS: dict[str, set[str]] = {
+        State.DRAFT: {State.SUBMITTED},
+        State.RETURNED: {State.SUBMITTED},
+        State.SUBMITTED: {State.APPROVED, State.RETURNED},
+        State.APPROVED: {State.RETURNED},
+    }
+    EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+
+    recommendation = models.ForeignKey(
+        Recommendation,
+        verbose_name=_("recommendation"),
+        on_delete=models.PROTECT,
+        related_name="followups",
+        help_text=_("The recommendation being answered."),
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="followups",
+        help_text=_("The department answering."),
+    )
+    action = models.TextField(
+        _("follow-up action"),
+        blank=True,
+        help_text=_("What the department will do. Lines starting with '- ' become bullets."),
+    )
+    responsible = models.CharField(
+        _("responsible"),
+        max_length=200,
+        blank=True,
+        help_text=_("Person or team responsible for the action."),
+    )
+    target_date = models.DateField(
+        _("target date"), null=True, blank=True, help_text=_("When the action should be done.")
+    )
+    original_target_date = models.DateField(
+        _("original target date"),
+        null=True,
+        blank=True,
+        help_text=_("The first target date, kept when the date is moved."),
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=State.choices,
+        default=State.DRAFT,
+        help_text=_("Draft → submitted → approved; a manager can return it with a comment."),
+    )
+    return_comment = models.TextField(
+        _("manager's comment"),
+        blank=True,
+        help_text=_("Why the manager returned the follow-up."),
+    )
+    version = models.PositiveIntegerField(
+        _("version"), default=1, editable=False, help_text=_("Raised by every change.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["recommendation__report__year", "recommendation__number", "department__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "department"], name="followup_unique_pair"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="followup_version_gte_1"),
+            models.CheckConstraint(
+                condition=Q(state__in=["draft", "returned"]) | ~Q(action=""),
+                name="followup_submitted_has_action",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="returned") | ~Q(return_comment=""),
+                name="followup_returned_has_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation} – {self.department}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("followups:detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in self.EDITABLE_STATES
+
+    def can_move_to(self, state: str) -> bool:
+        return state in self.TRANSITIONS.get(self.state, set())
+
+    @property
+    def target_date_moved(self) -> bool:
+        return self.original_target_date is not None and self.original_target_date != (
+            self.target_date
+        )
+
+
+class TargetDateChange(models.Model):
+    """A moved target date: the old and new date and the required reason."""
+
+    followup = models.ForeignKey(
+        FollowUp,
+        verbose_name=_("follow-up"),
+        on_delete=models.PROTECT,
+        related_name="date_changes",
+        help_text=_("The follow-up whose target date moved."),
+    )
+    old_date = models.DateField(_("old date"), help_text=_("The target date before the change."))
+    new_date = models.DateField(_("new date"), help_text=_("The target date after the change."))
+    reason = models.TextField(_("reason"), help_text=_("Why the date moved."))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Who moved the date."),
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("target date change")
+        verbose_name_plural = _("target date changes")
+        ordering = ["followup", "changed_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="datechange_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(old_date=models.F("new_date")), name="datechange_really_moves"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.followup}: {self.old_date} → {self.new_date}"
+
+
+class StatusUpdateQuerySet(models.QuerySet["StatusUpdate"]):
+    def visible_to(self, user) -> StatusUpdateQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        ids = access_for(user).visible_department_ids()
+        return self if ids is None else self.filter(followup__department_id__in=ids)
+
+    def as_of_round(self, round: FollowUpRound) -> StatusUpdateQuerySet:
+        """Statuses given in this round or earlier rounds of the same report."""
+        return self.filter(round__report_id=round.report_id, round__deadline__lte=round.deadline)
+
+
+class StatusUpdate(models.Model):
+    """What happened to a follow-up, reported in one status round."""
+
+    followup = models.ForeignKey(
+        FollowUp,
+        verbose_name=_("follow-up"),
+        on_delete=models.PROTECT,
+        related_name="status_updates",
+        help_text=_("The follow-up reported on."),
+    )
+    round = models.ForeignKey(
+        FollowUpRound,
+        verbose_name=_("round"),
+        on_delete=models.PROTECT,
+        related_name="status_updates",
+        help_text=_("The status round the report belongs to."),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ActionStatus.choices,
+        help_text=_("How far the action has come."),
+    )
+    text = models.TextField(
+        _("status text"),
+        blank=True,
+        help_text=_(
+            "What actually happened, and how things stand now. "
+            "Required when the action was not carried out."
+        ),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Who wrote the status."),
+    )
+    reported_on = models.DateField(_("reported on"), help_text=_("The date of the status."))
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    objects = StatusUpdateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("status update")
+        verbose_name_plural = _("status updates")
+        ordering = ["followup", "round__deadline", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["followup", "round"], name="status_one_per_round"),
+            models.CheckConstraint(
+                condition=~Q(status="dropped") | ~Q(text=""), name="status_dropped_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["planned", "in_progress", "done", "ongoing", "paused", "dropped"]
+                ),
+                name="status_valid_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.followup} – {self.round.name}: {self.get_status_display()}"

@@ -1,0 +1,405 @@
+"""Writes to rounds, follow-ups and status updates, with their workflow rules."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ConflictError, ServiceError
+from config.history import save_tracked
+from departments.access import access_for
+from followups.history import RESTORABLE_FIELDS
+from followups.models import (
+    ActionStatus,
+    FollowUp,
+    FollowUpRound,
+    StatusUpdate,
+    TargetDateChange,
+)
+from recommendations.models import AnnualReport
+
+MSG_ROUND_ALREADY_OPEN = _(
+    "Another round (“%(name)s”) is already open for this annual report. Close it first."
+)
+MSG_ROUND_NAME_TAKEN = _("A round named “%(name)s” already exists for this annual report.")
+MSG_ROUND_NOT_OPEN = _("The round is not open, so nothing can be changed in it.")
+MSG_ROUND_TRANSITION = _("A round that is “%(state)s” cannot be %(action)s.")
+MSG_ROUND_UNAPPROVED = _(
+    "%(count)s follow-ups are not approved yet. Approve or return them before publishing."
+)
+MSG_NO_OPEN_PLAN = _("There is no open action-plan round for this annual report.")
+MSG_NOT_EDITABLE = _(
+    "The follow-up is “%(state)s” and cannot be edited. A manager must return it first."
+)
+MSG_TRANSITION = _("A follow-up that is “%(state)s” cannot be %(action)s.")
+MSG_ACTION_REQUIRED = _("Write what the department will do before submitting.")
+MSG_COMMENT_REQUIRED = _("Write a comment explaining why the follow-up is returned.")
+MSG_DATE_REASON_REQUIRED = _("Give a reason for moving the target date later.")
+MSG_DATE_UNCHANGED = _("The new target date is the same as the current one.")
+MSG_STALE_FOLLOWUP = _("The follow-up was changed by someone else while you were editing it.")
+MSG_STALE_STATUS = _("The status was changed by someone else while you were editing it.")
+MSG_NOT_STATUS_ROUND = _("Statuses can only be reported in a status round.")
+MSG_WRONG_REPORT = _("The round belongs to another annual report.")
+MSG_NOT_APPROVED = _("Status can only be reported on an approved follow-up.")
+MSG_STATUS_REASON_REQUIRED = _("Explain why the action was not carried out.")
+MSG_UNKNOWN_STATUS = _("Choose a status.")
+MSG_NO_EDIT_PERMISSION = _("You cannot change this department's follow-ups.")
+MSG_NO_APPROVE_PERMISSION = _("Only a manager of the department can approve or return.")
+MSG_NO_SECRETARIAT = _("Only the secretariat can manage rounds.")
+
+
+# --- rounds -----------------------------------------------------------------------------
+
+
+def _require_secretariat(actor) -> None:
+    if not access_for(actor).is_secretariat:
+        raise PermissionDenied(MSG_NO_SECRETARIAT)
+
+
+@transaction.atomic
+def round_open(
+    *,
+    actor,
+    report: AnnualReport,
+    name: str,
+    kind: str,
+    deadline: datetime.date,
+    meeting_date: datetime.date | None = None,
+) -> FollowUpRound:
+    """Open a round; an action-plan round creates a task per recommendation and department."""
+    _require_secretariat(actor)
+    AnnualReport.objects.select_for_update().get(pk=report.pk)
+    already = FollowUpRound.objects.filter(report=report).open().first()
+    if already is not None:
+        raise ServiceError(MSG_ROUND_ALREADY_OPEN, name=already.name)
+    if FollowUpRound.objects.filter(report=report, name__iexact=name.strip()).exists():
+        raise ServiceError(MSG_ROUND_NAME_TAKEN, name=name.strip())
+    round = FollowUpRound(
+        report=report,
+        name=name.strip(),
+        kind=kind,
+        deadline=deadline,
+        meeting_date=meeting_date,
+        state=FollowUpRound.State.OPEN,
+        opened_at=timezone.now(),
+    )
+    save_tracked(round, actor=actor)
+    if kind == FollowUpRound.Kind.PLAN:
+        followups_create_tasks(report=report, actor=actor)
+    return round
+
+
+@transaction.atomic
+def followups_create_tasks(*, report: AnnualReport, actor) -> list[FollowUp]:
+    """A draft follow-up for every (recommendation, responsible department) pair missing one."""
+    existing = set(
+        FollowUp.objects.for_report(report).values_list("recommendation_id", "department_id")
+    )
+    created: list[FollowUp] = []
+    for recommendation in report.recommendations.prefetch_related("departments"):
+        for department in recommendation.responsible_departments():
+            if (recommendation.pk, department.pk) in existing:
+                continue
+            followup = FollowUp(recommendation=recommendation, department=department)
+            save_tracked(followup, actor=actor)
+            created.append(followup)
+    return created
+
+
+def _round_locked(round: FollowUpRound) -> FollowUpRound:
+    return FollowUpRound.objects.select_for_update().get(pk=round.pk)
+
+
+@transaction.atomic
+def round_close(*, round: FollowUpRound, actor) -> FollowUpRound:
+    _require_secretariat(actor)
+    round = _round_locked(round)
+    if round.state != FollowUpRound.State.OPEN:
+        raise ServiceError(
+            MSG_ROUND_TRANSITION, state=round.get_state_display(), action=_("closed")
+        )
+    round.state = FollowUpRound.State.CLOSED
+    round.closed_at = timezone.now()
+    save_tracked(round, actor=actor)
+    return round
+
+
+@transaction.atomic
+def round_reopen(*, round: FollowUpRound, actor) -> FollowUpRound:
+    _require_secretariat(actor)
+    round = _round_locked(round)
+    if round.state != FollowUpRound.State.CLOSED:
+        raise ServiceError(
+            MSG_ROUND_TRANSITION, state=round.get_state_display(), action=_("reopened")
+        )
+    other = FollowUpRound.objects.filter(report_id=round.report_id).open().first()
+    if other is not None:
+        raise ServiceError(MSG_ROUND_ALREADY_OPEN, name=other.name)
+    round.state = FollowUpRound.State.OPEN
+    round.closed_at = None
+    save_tracked(round, actor=actor)
+    return round
+
+
+@transaction.atomic
+def round_publish(*, round: FollowUpRound, actor) -> FollowUpRound:
+    """Freeze a closed round; an action plan may only be published once fully approved."""
+    _require_secretariat(actor)
+    round = _round_locked(round)
+    if round.state != FollowUpRound.State.CLOSED:
+        raise ServiceError(
+            MSG_ROUND_TRANSITION, state=round.get_state_display(), action=_("published")
+        )
+    if round.kind == FollowUpRound.Kind.PLAN:
+        pending = (
+            FollowUp.objects.for_report(round.report).exclude(state=FollowUp.State.APPROVED).count()
+        )
+        if pending:
+            raise ServiceError(MSG_ROUND_UNAPPROVED, count=pending)
+    round.state = FollowUpRound.State.PUBLISHED
+    round.published_at = timezone.now()
+    save_tracked(round, actor=actor)
+    return round
+
+
+# --- follow-ups ----------------------------------------------------------------------------
+
+
+def _followup_locked(followup: FollowUp, expected_version: int | None) -> FollowUp:
+    current = (
+        FollowUp.objects.select_for_update()
+        .select_related("recommendation__report", "department")
+        .get(pk=followup.pk)
+    )
+    if expected_version is not None and current.version != expected_version:
+        raise ConflictError(MSG_STALE_FOLLOWUP, current=current)
+    return current
+
+
+def _require_edit(actor, followup: FollowUp) -> None:
+    if not access_for(actor).can_edit_department(followup.department_id):
+        raise PermissionDenied(MSG_NO_EDIT_PERMISSION)
+
+
+def _require_open_plan(followup: FollowUp) -> FollowUpRound:
+    round = (
+        FollowUpRound.objects.filter(report_id=followup.recommendation.report_id)
+        .plans()
+        .open()
+        .first()
+    )
+    if round is None:
+        raise ServiceError(MSG_NO_OPEN_PLAN)
+    return round
+
+
+def _save_new_version(followup: FollowUp, *, actor, reason: str = "") -> FollowUp:
+    followup.version += 1
+    save_tracked(followup, actor=actor, reason=reason)
+    return followup
+
+
+def _record_date_move(
+    followup: FollowUp, *, new_date: datetime.date | None, reason: str, actor
+) -> None:
+    """Keep the original date and log the move; a later date needs a reason."""
+    old = followup.target_date
+    if old is None or new_date is None:
+        followup.target_date = new_date
+        return
+    if new_date == old:
+        raise ServiceError(MSG_DATE_UNCHANGED)
+    if new_date > old and not reason.strip():
+        raise ServiceError(MSG_DATE_REASON_REQUIRED)
+    if followup.original_target_date is None:
+        followup.original_target_date = old
+    save_tracked(
+        TargetDateChange(
+            followup=followup,
+            old_date=old,
+            new_date=new_date,
+            reason=reason.strip() or str(_("Moved earlier")),
+            changed_by=actor,
+        ),
+        actor=actor,
+    )
+    followup.target_date = new_date
+
+
+@transaction.atomic
+def followup_update(
+    *,
+    followup: FollowUp,
+    actor,
+    expected_version: int | None,
+    action: str,
+    responsible: str = "",
+    target_date: datetime.date | None = None,
+    target_date_reason: str = "",
+) -> FollowUp:
+    """Write the department's answer while the action-plan round is open."""
+    followup = _followup_locked(followup, expected_version)
+    _require_edit(actor, followup)
+    _require_open_plan(followup)
+    if not followup.is_editable:
+        raise ServiceError(MSG_NOT_EDITABLE, state=followup.get_state_display())
+    followup.action = action.strip()
+    followup.responsible = responsible.strip()
+    if target_date != followup.target_date:
+        _record_date_move(followup, new_date=target_date, reason=target_date_reason, actor=actor)
+    return _save_new_version(followup, actor=actor)
+
+
+@transaction.atomic
+def followup_move_target_date(
+    *,
+    followup: FollowUp,
+    actor,
+    new_date: datetime.date,
+    reason: str,
+    expected_version: int | None = None,
+) -> FollowUp:
+    """Move the target date at any time (also after approval); the original stays visible."""
+    followup = _followup_locked(followup, expected_version)
+    _require_edit(actor, followup)
+    if followup.target_date is None:
+        followup.target_date = new_date
+    else:
+        _record_date_move(followup, new_date=new_date, reason=reason, actor=actor)
+    return _save_new_version(followup, actor=actor, reason=reason)
+
+
+def _transition(followup: FollowUp, state: str, action_label) -> None:
+    if not followup.can_move_to(state):
+        raise ServiceError(MSG_TRANSITION, state=followup.get_state_display(), action=action_label)
+    followup.state = state
+
+
+@transaction.atomic
+def followup_submit(*, followup: FollowUp, actor, expected_version: int | None = None):
+    followup = _followup_locked(followup, expected_version)
+    _require_edit(actor, followup)
+    _require_open_plan(followup)
+    _transition(followup, FollowUp.State.SUBMITTED, _("submitted"))
+    if not followup.action.strip():
+        raise ServiceError(MSG_ACTION_REQUIRED)
+    return _save_new_version(followup, actor=actor)
+
+
+@transaction.atomic
+def followup_approve(*, followup: FollowUp, actor, expected_version: int | None = None):
+    followup = _followup_locked(followup, expected_version)
+    if not access_for(actor).can_approve_department(followup.department_id):
+        raise PermissionDenied(MSG_NO_APPROVE_PERMISSION)
+    _require_open_plan(followup)
+    _transition(followup, FollowUp.State.APPROVED, _("approved"))
+    followup.return_comment = ""
+    return _save_new_version(followup, actor=actor)
+
+
+@transaction.atomic
+def followup_return(
+    *, followup: FollowUp, actor, comment: str, expected_version: int | None = None
+) -> FollowUp:
+    """Send a submitted (or approved) follow-up back to the case officer with a comment."""
+    followup = _followup_locked(followup, expected_version)
+    if not access_for(actor).can_approve_department(followup.department_id):
+        raise PermissionDenied(MSG_NO_APPROVE_PERMISSION)
+    _require_open_plan(followup)
+    if not comment.strip():
+        raise ServiceError(MSG_COMMENT_REQUIRED)
+    _transition(followup, FollowUp.State.RETURNED, _("returned"))
+    followup.return_comment = comment.strip()
+    return _save_new_version(followup, actor=actor, reason=comment.strip())
+
+
+# --- status updates --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def status_update_save(
+    *,
+    followup: FollowUp,
+    round: FollowUpRound,
+    actor,
+    status: str,
+    text: str,
+    expected_version: int | None = None,
+    reported_on: datetime.date | None = None,
+) -> StatusUpdate:
+    """Report what happened to a follow-up in an open status round (create or edit)."""
+    followup = _followup_locked(followup, None)
+    _require_edit(actor, followup)
+    round = _round_locked(round)
+    if round.kind != FollowUpRound.Kind.STATUS:
+        raise ServiceError(MSG_NOT_STATUS_ROUND)
+    if round.report_id != followup.recommendation.report_id:
+        raise ServiceError(MSG_WRONG_REPORT)
+    if not round.is_open:
+        raise ServiceError(MSG_ROUND_NOT_OPEN)
+    if followup.state != FollowUp.State.APPROVED:
+        raise ServiceError(MSG_NOT_APPROVED)
+    if status not in ActionStatus.values:
+        raise ServiceError(MSG_UNKNOWN_STATUS)
+    if status == ActionStatus.DROPPED and not text.strip():
+        raise ServiceError(MSG_STATUS_REASON_REQUIRED)
+    update = StatusUpdate.objects.select_for_update().filter(followup=followup, round=round).first()
+    if update is None:
+        update = StatusUpdate(followup=followup, round=round, author=actor)
+    elif expected_version is not None and update.version != expected_version:
+        raise ConflictError(MSG_STALE_STATUS, current=update)
+    else:
+        update.version += 1
+    update.status = status
+    update.text = text.strip()
+    update.author = actor
+    update.reported_on = reported_on or timezone.localdate()
+    save_tracked(update, actor=actor)
+    return update
+
+
+@transaction.atomic
+def round_update(
+    *,
+    round: FollowUpRound,
+    actor,
+    name: str,
+    deadline: datetime.date,
+    meeting_date: datetime.date | None,
+) -> FollowUpRound:
+    """Rename or re-date a round that is not yet published."""
+    _require_secretariat(actor)
+    round = _round_locked(round)
+    if round.state == FollowUpRound.State.PUBLISHED:
+        raise ServiceError(MSG_ROUND_NOT_OPEN)
+    clash = FollowUpRound.objects.filter(report_id=round.report_id, name__iexact=name.strip())
+    if clash.exclude(pk=round.pk).exists():
+        raise ServiceError(MSG_ROUND_NAME_TAKEN, name=name.strip())
+    round.name = name.strip()
+    round.deadline = deadline
+    round.meeting_date = meeting_date
+    save_tracked(round, actor=actor)
+    return round
+
+
+MSG_RESTORE_NOT_FOUND = _("That version does not exist for this follow-up.")
+
+
+@transaction.atomic
+def followup_restore(*, followup: FollowUp, history_id: int, actor) -> FollowUp:
+    """Bring back the text of an earlier version; the restore is itself a new version."""
+    _require_secretariat(actor)
+    followup = _followup_locked(followup, None)
+    record = followup.history.filter(history_id=history_id).first()
+    if record is None:
+        raise ServiceError(MSG_RESTORE_NOT_FOUND)
+    for name in RESTORABLE_FIELDS:
+        setattr(followup, name, getattr(record, name))
+    when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
+    return _save_new_version(
+        followup, actor=actor, reason=str(_("Restored the version of %(when)s")) % {"when": when}
+    )

@@ -1,0 +1,459 @@
+"""Pages for writing, approving and following up. Thin: forms in, services do the work."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from config.errors import ConflictError, ServiceError
+from config.viewhelpers import call_service, render_conflict, render_partial_or_page
+from departments.access import access_for
+from followups import services
+from followups.forms import FollowUpForm, MoveDateForm, ReturnForm, RoundForm, StatusForm
+from followups.history import followup_history_entries
+from followups.models import FollowUp, FollowUpRound, StatusUpdate
+
+
+def _followup_or_404(request: HttpRequest, pk: int) -> FollowUp:
+    """Another department's follow-up does not exist for this user (404)."""
+    return get_object_or_404(
+        FollowUp.objects.visible_to(request.user).select_related(
+            "recommendation__report", "recommendation__theme", "department"
+        ),
+        pk=pk,
+    )
+
+
+def _detail_context(request: HttpRequest, followup: FollowUp) -> dict:
+    access = access_for(request.user)
+    rounds = list(
+        FollowUpRound.objects.visible_to(request.user)
+        .filter(report_id=followup.recommendation.report_id)
+        .order_by("deadline")
+    )
+    open_plan = next((r for r in rounds if r.is_open and r.kind == FollowUpRound.Kind.PLAN), None)
+    open_status = next(
+        (r for r in rounds if r.is_open and r.kind == FollowUpRound.Kind.STATUS), None
+    )
+    visible_round_ids = {r.pk for r in rounds}
+    statuses = [
+        s
+        for s in followup.status_updates.select_related("round", "author").order_by(
+            "round__deadline"
+        )
+        if s.round_id in visible_round_ids
+    ]
+    can_edit = access.can_edit_department(followup.department_id)
+    can_approve = access.can_approve_department(followup.department_id)
+    current_status = next(
+        (s for s in statuses if open_status and s.round_id == open_status.pk), None
+    )
+    return {
+        "followup": followup,
+        "recommendation": followup.recommendation,
+        "statuses": statuses,
+        "date_changes": followup.date_changes.select_related("changed_by"),
+        "open_plan": open_plan,
+        "open_status": open_status,
+        "current_status": current_status,
+        "can_edit": can_edit and open_plan is not None and followup.is_editable,
+        "can_submit": can_edit and open_plan is not None and followup.is_editable,
+        "can_approve": can_approve
+        and open_plan is not None
+        and followup.can_move_to(FollowUp.State.APPROVED),
+        "can_return": can_approve
+        and open_plan is not None
+        and followup.can_move_to(FollowUp.State.RETURNED),
+        "can_move_date": can_edit and followup.target_date is not None,
+        "can_report_status": can_edit
+        and open_status is not None
+        and followup.state == FollowUp.State.APPROVED,
+        "return_form": ReturnForm(initial={"version": followup.version}),
+        "move_form": MoveDateForm(
+            initial={"version": followup.version, "new_date": followup.target_date}
+        ),
+    }
+
+
+@login_required
+def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    followup = _followup_or_404(request, pk)
+    return render(request, "followups/followup_detail.html", _detail_context(request, followup))
+
+
+def _conflict(request: HttpRequest, followup: FollowUp, exc: ConflictError, form) -> HttpResponse:
+    current: FollowUp = exc.current  # type: ignore[assignment]
+    latest = current.history.select_related("history_user").first()
+    retry = FollowUpForm(
+        initial={
+            "version": current.version,
+            "action": form.cleaned_data.get("action", ""),
+            "responsible": form.cleaned_data.get("responsible", ""),
+            "target_date": form.cleaned_data.get("target_date"),
+        }
+    )
+    return render_conflict(
+        request,
+        title=_("The follow-up was changed while you were editing it"),
+        rows=[
+            (_("Follow-up action"), form.cleaned_data.get("action", ""), current.action),
+            (_("Responsible"), form.cleaned_data.get("responsible", ""), current.responsible),
+            (_("Target date"), form.cleaned_data.get("target_date"), current.target_date),
+            (_("State"), "", current.get_state_display()),
+        ],
+        changed_by=latest.history_user if latest else None,
+        changed_at=latest.history_date if latest else None,
+        back_url=followup.get_absolute_url(),
+        retry_form=retry if current.is_editable else None,
+        retry_url=reverse("followups:edit", args=[followup.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    followup = _followup_or_404(request, pk)
+    if not access_for(request.user).can_edit_department(followup.department_id):
+        raise PermissionDenied
+    context = {"followup": followup}
+    if request.method == "POST":
+        form = FollowUpForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = call_service(
+                    form,
+                    services.followup_update,
+                    followup=followup,
+                    actor=request.user,
+                    expected_version=data["version"],
+                    action=data["action"],
+                    responsible=data["responsible"],
+                    target_date=data["target_date"],
+                    target_date_reason=data["target_date_reason"],
+                )
+            except ConflictError as exc:
+                return _conflict(request, followup, exc, form)
+            if saved is not None:
+                if getattr(request, "htmx", False):
+                    return render(
+                        request,
+                        "followups/_followup_action.html",
+                        _detail_context(request, saved),
+                    )
+                return redirect(saved)
+        return render_partial_or_page(
+            request,
+            "followups/_followup_form.html",
+            "followups/followup_edit.html",
+            {**context, "form": form},
+            status=422,
+        )
+    form = FollowUpForm(
+        initial={
+            "version": followup.version,
+            "action": followup.action,
+            "responsible": followup.responsible,
+            "target_date": followup.target_date,
+        }
+    )
+    return render_partial_or_page(
+        request,
+        "followups/_followup_form.html",
+        "followups/followup_edit.html",
+        {**context, "form": form},
+    )
+
+
+def _workflow_post(request: HttpRequest, pk: int, service, form_class=None, **extra):
+    """Submit/approve/return: run the transition, then back to the follow-up."""
+    followup = _followup_or_404(request, pk)
+    version_raw = request.POST.get("version", "")
+    expected = int(version_raw) if version_raw.isdigit() else None
+    kwargs = dict(extra)
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            context = _detail_context(request, followup)
+            context["return_form"] = form
+            return render(request, "followups/followup_detail.html", context, status=422)
+        kwargs.update({k: v for k, v in form.cleaned_data.items() if k != "version"})
+    try:
+        service(followup=followup, actor=request.user, expected_version=expected, **kwargs)
+    except ConflictError:
+        context = _detail_context(request, FollowUp.objects.get(pk=followup.pk))
+        context["error"] = _(
+            "The follow-up was changed by someone else meanwhile. Check it and try again."
+        )
+        return render(request, "followups/followup_detail.html", context, status=409)
+    except ServiceError as exc:
+        context = _detail_context(request, followup)
+        context["error"] = exc.message
+        return render(request, "followups/followup_detail.html", context, status=422)
+    return redirect(followup)
+
+
+@login_required
+@require_POST
+def followup_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow_post(request, pk, services.followup_submit)
+
+
+@login_required
+@require_POST
+def followup_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow_post(request, pk, services.followup_approve)
+
+
+@login_required
+@require_POST
+def followup_return(request: HttpRequest, pk: int) -> HttpResponse:
+    return _workflow_post(request, pk, services.followup_return, ReturnForm)
+
+
+@login_required
+@require_POST
+def followup_move_date(request: HttpRequest, pk: int) -> HttpResponse:
+    followup = _followup_or_404(request, pk)
+    form = MoveDateForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = call_service(
+                form,
+                services.followup_move_target_date,
+                followup=followup,
+                actor=request.user,
+                new_date=form.cleaned_data["new_date"],
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError:
+            form.add_error(None, _("The follow-up was changed by someone else meanwhile."))
+            saved = None
+        if saved is not None:
+            return redirect(saved)
+    context = _detail_context(request, followup)
+    context["move_form"] = form
+    return render(request, "followups/followup_detail.html", context, status=422)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
+    followup = _followup_or_404(request, pk)
+    round = get_object_or_404(
+        FollowUpRound.objects.visible_to(request.user).filter(
+            report_id=followup.recommendation.report_id
+        ),
+        pk=round_pk,
+    )
+    if not access_for(request.user).can_edit_department(followup.department_id):
+        raise PermissionDenied
+    current = StatusUpdate.objects.filter(followup=followup, round=round).first()
+    context = {"followup": followup, "round": round, "current": current}
+    if request.method == "POST":
+        form = StatusForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = call_service(
+                    form,
+                    services.status_update_save,
+                    followup=followup,
+                    round=round,
+                    actor=request.user,
+                    status=data["status"],
+                    text=data["text"],
+                    expected_version=data["version"],
+                )
+            except ConflictError as exc:
+                theirs: StatusUpdate = exc.current  # type: ignore[assignment]
+                return render_conflict(
+                    request,
+                    title=_("The status was changed while you were editing it"),
+                    rows=[
+                        (
+                            _("Status"),
+                            dict(StatusForm.base_fields["status"].choices).get(data["status"]),
+                            theirs.get_status_display(),
+                        ),
+                        (_("Status text"), data["text"], theirs.text),
+                    ],
+                    changed_by=theirs.author,
+                    changed_at=theirs.history.first().history_date,
+                    back_url=followup.get_absolute_url(),
+                    retry_form=StatusForm(initial={**data, "version": theirs.version}),
+                    retry_url=reverse("followups:status_edit", args=[followup.pk, round.pk]),
+                )
+            if saved is not None:
+                return redirect(followup)
+        return render_partial_or_page(
+            request,
+            "followups/_status_form.html",
+            "followups/status_edit.html",
+            {**context, "form": form},
+            status=422,
+        )
+    initial = (
+        {"status": current.status, "text": current.text, "version": current.version}
+        if current
+        else {}
+    )
+    return render_partial_or_page(
+        request,
+        "followups/_status_form.html",
+        "followups/status_edit.html",
+        {**context, "form": StatusForm(initial=initial)},
+    )
+
+
+@login_required
+def followup_history(request: HttpRequest, pk: int) -> HttpResponse:
+    followup = _followup_or_404(request, pk)
+    return render(
+        request,
+        "followups/followup_history.html",
+        {
+            "followup": followup,
+            "entries": followup_history_entries(followup),
+            "can_restore": access_for(request.user).is_secretariat,
+        },
+    )
+
+
+@login_required
+@require_POST
+def followup_restore(request: HttpRequest, pk: int, history_id: int) -> HttpResponse:
+    followup = _followup_or_404(request, pk)
+    try:
+        services.followup_restore(followup=followup, history_id=history_id, actor=request.user)
+    except ServiceError as exc:
+        return render(
+            request,
+            "followups/followup_history.html",
+            {
+                "followup": followup,
+                "entries": followup_history_entries(followup),
+                "can_restore": True,
+                "error": exc.message,
+            },
+            status=422,
+        )
+    return redirect("followups:history", pk=followup.pk)
+
+
+# --- rounds -----------------------------------------------------------------------------
+
+
+@login_required
+def round_list(request: HttpRequest) -> HttpResponse:
+    rounds = (
+        FollowUpRound.objects.visible_to(request.user)
+        .select_related("report")
+        .order_by("-report__year", "-deadline")
+    )
+    return render(
+        request,
+        "followups/round_list.html",
+        {"rounds": rounds, "can_manage": access_for(request.user).is_secretariat},
+    )
+
+
+def round_progress(round: FollowUpRound, user):
+    """Per-department progress in `round`, limited to what the user may see."""
+    followups = FollowUp.objects.visible_to(user).for_report(round.report)
+    if round.kind == FollowUpRound.Kind.PLAN:
+        return list(followups.progress_by_department())
+    return list(followups.status_progress_by_department(round))
+
+
+@login_required
+def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    round = get_object_or_404(
+        FollowUpRound.objects.visible_to(request.user).select_related("report"), pk=pk
+    )
+    progress = round_progress(round, request.user)
+    missing = [
+        row for row in progress if (row.get("reported", row.get("approved")) or 0) < row["total"]
+    ]
+    return render(
+        request,
+        "followups/round_detail.html",
+        {
+            "round": round,
+            "progress": progress,
+            "missing": missing,
+            "can_manage": access_for(request.user).is_secretariat,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_new(request: HttpRequest) -> HttpResponse:
+    if not access_for(request.user).is_secretariat:
+        raise PermissionDenied
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        round = call_service(form, services.round_open, actor=request.user, **form.cleaned_data)
+        if round is not None:
+            return redirect(round)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "followups/round_form.html", {"form": form}, status=status)
+
+
+def _round_action(request: HttpRequest, pk: int, service) -> HttpResponse:
+    round = get_object_or_404(FollowUpRound.objects.visible_to(request.user), pk=pk)
+    if not access_for(request.user).is_secretariat:
+        raise PermissionDenied
+    try:
+        service(round=round, actor=request.user)
+    except ServiceError as exc:
+        progress = round_progress(round, request.user)
+        return render(
+            request,
+            "followups/round_detail.html",
+            {
+                "round": round,
+                "progress": progress,
+                "missing": [],
+                "can_manage": True,
+                "error": exc.message,
+            },
+            status=422,
+        )
+    return redirect(round)
+
+
+@login_required
+@require_POST
+def round_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _round_action(request, pk, services.round_close)
+
+
+@login_required
+@require_POST
+def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    return _round_action(request, pk, services.round_reopen)
+
+
+@login_required
+@require_POST
+def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    return _round_action(request, pk, services.round_publish)
+
+
+def followups_for_page(queryset):
+    """Follow-ups with what list pages show, in a fixed number of queries."""
+    return queryset.select_related(
+        "recommendation__report", "recommendation__theme", "department"
+    ).prefetch_related(
+        Prefetch(
+            "status_updates",
+            queryset=StatusUpdate.objects.select_related("round").order_by("round__deadline"),
+        )
+    )

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from reports import pages
+
+app_name = "pages"
+urlpatterns = [
+    path("<int:year>/", pages.report_detail, name="report"),
+    path("anbefaling/<int:pk>/", pages.recommendation_detail, name="recommendation"),
+]

@@ -1,0 +1,74 @@
+import os
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+
+def _env(name: str) -> bool:
+    return os.environ.get(name, "") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Outside CI, PostgreSQL-only and browser tests skip loudly; in CI they may not skip."""
+    from django.conf import settings
+
+    vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    on_postgres = vendor == "postgresql"
+    if _env("REQUIRE_POSTGRES") and not on_postgres:
+        pytest.exit("REQUIRE_POSTGRES=1 but DATABASE_URL does not point at PostgreSQL", 3)
+    chromium = os.path.exists("/usr/bin/chromium")
+    if _env("REQUIRE_BROWSER") and not chromium:
+        pytest.exit("REQUIRE_BROWSER=1 but /usr/bin/chromium is missing", 3)
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
+        if "browser" in item.keywords and not chromium:
+            item.add_marker(pytest.mark.skip(reason="needs Debian's chromium"))
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def secretariat(db):
+    return factories.UserFactory(roles=["secretariat"], is_staff=True)
+
+
+@pytest.fixture
+def ombudsman(db):
+    return factories.UserFactory(roles=["ombudsman_office"])
+
+
+@pytest.fixture
+def council(db):
+    return factories.UserFactory(roles=["council_member"])
+
+
+@pytest.fixture
+def department(db):
+    return factories.DepartmentFactory()
+
+
+@pytest.fixture
+def other_department(db):
+    return factories.DepartmentFactory()
+
+
+@pytest.fixture
+def officer(department):
+    return factories.MembershipFactory(department=department, role="case_officer").user
+
+
+@pytest.fixture
+def manager(department):
+    return factories.MembershipFactory(department=department, role="manager").user
+
+
+@pytest.fixture
+def plan(department, secretariat):
+    """An annual report with one recommendation for `department` and an open plan round."""
+    return factories.open_plan(department=department, actor=secretariat)

@@ -1,0 +1,111 @@
+"""The main workflows in Debian's chromium, driven by Playwright."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from followups.models import FollowUp
+from tests.e2e.conftest import login
+from tests.factories import DepartmentFactory, MembershipFactory, UserFactory, open_plan
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def world(db):
+    secretariat = UserFactory(username="sekr", roles=["secretariat"], is_staff=True)
+    own = DepartmentFactory(name="Ældreområdet")
+    other = DepartmentFactory(name="Natur og Byg")
+    plan = open_plan(department=own, actor=secretariat)
+    other_plan_followup = FollowUp.objects.create(
+        recommendation=plan.recommendation, department=other, action="Andet"
+    )
+    MembershipFactory(user=UserFactory(username="sara"), department=own)
+    MembershipFactory(user=UserFactory(username="lars"), department=own, role="manager")
+    return {"plan": plan, "other_followup": other_plan_followup}
+
+
+def test_officer_writes_and_submits_then_manager_approves(live_server, new_page, world):
+    followup = world["plan"].followup
+    page = new_page()
+    login(page, live_server, "sara")
+    page.get_by_role("link", name=f"1. {followup.recommendation.theme}").click()
+    page.get_by_role("link", name="Rediger opfølgning").click()
+    # htmx swapped the form in place: still the detail page's URL.
+    page.get_by_label("Opfølgning – hvad gør vi?").fill("- Vi ringer alle borgere op igen")
+    page.get_by_role("button", name="Gem").click()
+    page.get_by_text("Vi ringer alle borgere op igen").wait_for()
+    page.get_by_role("button", name="Send til godkendelse").click()
+    page.get_by_text("Indsendt").first.wait_for()
+    assert FollowUp.objects.get(pk=followup.pk).state == "submitted"
+
+    manager = new_page()
+    login(manager, live_server, "lars")
+    manager.get_by_role("link", name=str(followup.recommendation.theme), exact=False).first.click()
+    manager.get_by_role("button", name="Godkend").click()
+    manager.get_by_text("Godkendt").first.wait_for()
+    assert FollowUp.objects.get(pk=followup.pk).state == "approved"
+
+
+def test_two_sessions_editing_get_the_conflict_page(live_server, new_page, world):
+    followup = world["plan"].followup
+    edit_url = f"{live_server.url}/opfoelgning/{followup.pk}/rediger/"
+    a, b = new_page(), new_page()
+    login(a, live_server, "sara")
+    login(b, live_server, "lars")
+    a.goto(edit_url)
+    b.goto(edit_url)
+    a.get_by_label("Opfølgning – hvad gør vi?").fill("Tekst fra A")
+    a.get_by_role("button", name="Gem").click()
+    a.wait_for_url(f"{live_server.url}/opfoelgning/{followup.pk}/")
+    b.get_by_label("Opfølgning – hvad gør vi?").fill("Tekst fra B")
+    b.get_by_role("button", name="Gem").click()
+    b.get_by_text("Din version og den gemte version").wait_for()
+    assert b.get_by_text("Tekst fra A").count() >= 1
+    assert b.get_by_text("Tekst fra B").count() >= 1
+    assert FollowUp.objects.get(pk=followup.pk).action == "Tekst fra A"
+
+
+def test_other_departments_followup_is_404(live_server, new_page, world):
+    page = new_page()
+    login(page, live_server, "sara")
+    response = page.goto(f"{live_server.url}/opfoelgning/{world['other_followup'].pk}/")
+    assert response.status == 404
+
+
+def test_main_pages_have_no_serious_accessibility_violations(live_server, new_page, world):
+    followup = world["plan"].followup
+    # axe is injected through the DevTools protocol, so the test context bypasses our CSP.
+    page = new_page(bypass_csp=True)
+    login(page, live_server, "sara")
+    urls = [
+        "/",
+        f"/beretninger/{world['plan'].report.year}/",
+        f"/beretninger/anbefaling/{followup.recommendation_id}/",
+        f"/opfoelgning/{followup.pk}/",
+        f"/opfoelgning/{followup.pk}/rediger/",
+        f"/opfoelgning/{followup.pk}/historik/",
+        "/opfoelgning/runder/",
+    ]
+    axe_source = AXE.read_text()
+    problems = {}
+    for url in urls:
+        page.goto(live_server.url + url)
+        page.evaluate(axe_source)
+        result = page.evaluate("async () => JSON.stringify((await axe.run()).violations)")
+        serious = [v for v in json.loads(result) if v["impact"] in ("serious", "critical")]
+        if serious:
+            problems[url] = [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+    page.context.close()
+    login_page = new_page(bypass_csp=True)
+    login_page.goto(live_server.url + "/konto/login/")
+    login_page.evaluate(axe_source)
+    result = login_page.evaluate("async () => JSON.stringify((await axe.run()).violations)")
+    serious = [v["id"] for v in json.loads(result) if v["impact"] in ("serious", "critical")]
+    if serious:
+        problems["/konto/login/"] = serious
+    assert problems == {}

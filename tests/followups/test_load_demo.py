@@ -1,0 +1,64 @@
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+
+from departments.models import Department
+from followups.models import FollowUp, FollowUpRound, StatusUpdate
+from recommendations.models import AnnualReport, Recommendation
+
+pytestmark = pytest.mark.django_db
+
+DOMAIN_APPS = ("departments", "recommendations", "followups")
+
+
+def counts() -> dict[str, int]:
+    return {
+        model._meta.label: model._default_manager.count()
+        for app in (*DOMAIN_APPS, "auth")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def test_load_demo_content_and_idempotence():
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    first = counts()
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert counts() == first
+
+    assert Department.objects.count() >= 6
+    assert Department.objects.filter(parent__parent__isnull=False).exists()  # three levels
+    years = sorted(AnnualReport.objects.values_list("year", flat=True))
+    assert len(years) == 2 and years[1] == years[0] + 1
+    assert Recommendation.objects.count() >= 15
+    assert Recommendation.objects.values("theme").distinct().count() >= 6
+    assert Recommendation.objects.filter(scope="organisation").exists()
+    assert Recommendation.objects.filter(scope="departments").exists()
+    assert Recommendation.objects.filter(previous__isnull=False).exists()
+
+    published_plan = FollowUpRound.objects.get(kind="plan", state="published")
+    assert not FollowUp.objects.for_report(published_plan.report).exclude(state="approved")
+    status_round = FollowUpRound.objects.get(kind="status", state="open")
+    entered = StatusUpdate.objects.filter(round=status_round).count()
+    assert 0 < entered < FollowUp.objects.for_report(status_round.report).count()
+
+    groups = set(apps.get_model("auth", "Group").objects.values_list("name", flat=True))
+    assert {"secretariat", "ombudsman_office", "council_member"} <= groups
+    User = apps.get_model("auth", "User")  # noqa: N806
+    assert User.objects.filter(memberships__role="case_officer").exists()
+    assert User.objects.filter(memberships__role="manager").exists()
+
+
+def test_every_write_of_the_demo_left_history_with_a_user():
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    for app in DOMAIN_APPS:
+        for model in apps.get_app_config(app).get_models():
+            if model.__name__.startswith("Historical"):
+                assert not model.objects.filter(history_user__isnull=True).exists(), model
+
+
+def test_every_domain_model_has_history():
+    for app in DOMAIN_APPS:
+        for model in apps.get_app_config(app).get_models():
+            if model.__name__.startswith("Historical"):
+                continue
+            assert hasattr(model, "history"), f"{model.__name__} has no history"
