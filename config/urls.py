@@ -17,6 +17,8 @@ urlpatterns = [
     path("beretninger/", include("recommendations.urls")),
     path("opfoelgning/", include("followups.urls")),
     path("rapporter/", include("reports.urls")),
+    path("oversigt/", include("reports.dashboard.urls")),
+    path("import/", include("recommendations.importing.urls")),
 ]
 
 if settings.DEBUG:
