@@ -1,0 +1,146 @@
+"""SECURITY.md cases 6 (XSS), 7 (no raw SQL or unsafe markup), 9 (idle timeout), 15 (atomicity)."""
+
+import datetime
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from config import history as config_history
+from followups import services
+from followups.models import FollowUp, FollowUpRound
+from tests.factories import AnnualReportFactory, DepartmentFactory, RecommendationFactory
+
+pytestmark = pytest.mark.django_db
+
+PAYLOADS = [
+    "<script>alert('x')</script>",
+    '<img src=x onerror="alert(1)">',
+    '"><svg onload=alert(1)>',
+    "javascript:alert(1)",
+]
+
+
+def test_xss_payloads_are_escaped_on_every_page(client, plan, officer, secretariat):
+    text = "\n".join(f"- {p}" for p in PAYLOADS) + "\n" + PAYLOADS[0]
+    services.followup_update(
+        followup=plan.followup,
+        actor=officer,
+        expected_version=None,
+        action=text,
+        responsible=PAYLOADS[1],
+    )
+    recommendation = plan.recommendation
+    recommendation.text = text
+    config_history.save_tracked(recommendation, actor=secretariat)
+    client.force_login(secretariat)
+    urls = [
+        plan.report.get_absolute_url(),
+        recommendation.get_absolute_url(),
+        plan.followup.get_absolute_url(),
+        reverse("followups:history", args=[plan.followup.pk]),
+        reverse("recommendations:history", args=[recommendation.pk]),
+        reverse("followups:edit", args=[plan.followup.pk]),
+    ]
+    for url in urls:
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html, url
+        assert "<img src=x" not in html, url
+        assert "<svg onload" not in html, url
+        assert "&lt;script&gt;alert(" in html or "&lt;script&gt;alert(&#x27;" in html, url
+
+
+SOURCE_DIRS = ["config", "departments", "recommendations", "followups", "reports"]
+FORBIDDEN = [
+    (re.compile(r"\.raw\("), "Manager.raw"),
+    (re.compile(r"\.extra\("), "QuerySet.extra"),
+    (re.compile(r"\bRawSQL\("), "RawSQL"),
+    (re.compile(r"""execute\(\s*f["']"""), "f-string SQL"),
+    (re.compile(r"""fields\s*=\s*["']__all__["']"""), 'ModelForm fields="__all__"'),
+    (re.compile(r"filter\(\*\*request\."), "filter(**request...)"),
+]
+# Reviewed uses of mark_safe: each builds markup from escaped parts or constants.
+MARK_SAFE_ALLOWED = {"recommendations/templatetags/richtext.py", "followups/admin.py"}
+
+
+def _sources():
+    base = Path(settings.BASE_DIR)
+    for folder in SOURCE_DIRS:
+        for path in (base / folder).rglob("*.py"):
+            if "migrations" not in path.parts:
+                yield path.relative_to(base).as_posix(), path.read_text()
+
+
+def test_no_raw_sql_or_unsafe_constructs_in_the_code():
+    found = [
+        f"{name}: {label}"
+        for name, source in _sources()
+        for pattern, label in FORBIDDEN
+        if pattern.search(source)
+    ]
+    assert found == []
+
+
+def test_mark_safe_and_safe_filter_only_where_reviewed():
+    uses = {name for name, source in _sources() if "mark_safe(" in source}
+    assert uses <= MARK_SAFE_ALLOWED
+    templates = Path(settings.BASE_DIR) / "templates"
+    safe_filters = [
+        p.relative_to(templates).as_posix()
+        for p in templates.rglob("*.html")
+        if re.search(r"\|\s*safe\b", p.read_text())
+    ]
+    assert safe_filters == []
+
+
+def test_idle_session_expires_after_two_hours(client, officer):
+    assert settings.SESSION_COOKIE_AGE == 2 * 60 * 60
+    assert settings.SESSION_SAVE_EVERY_REQUEST  # the two hours restart at every request
+    client.force_login(officer)
+    session = client.session
+    session.set_expiry(-1)  # as if the two idle hours had passed
+    session.save()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_failure_after_the_first_write_leaves_nothing(secretariat, monkeypatch):
+    """round_open saves the round, then creates tasks: a failure in the tasks undoes the round."""
+    report = AnnualReportFactory(year=2040)
+    RecommendationFactory(report=report, named=[DepartmentFactory(), DepartmentFactory()])
+    calls = {"n": 0}
+    real_save = services.save_tracked
+
+    def failing_save(instance, *, actor, **kwargs):
+        if isinstance(instance, FollowUp):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise RuntimeError("disk full")
+        return real_save(instance, actor=actor, **kwargs)
+
+    monkeypatch.setattr(services, "save_tracked", failing_save)
+    with pytest.raises(RuntimeError):
+        services.round_open(
+            actor=secretariat,
+            report=report,
+            name="Plan",
+            kind="plan",
+            deadline=datetime.date(2041, 1, 1),
+        )
+    assert FollowUpRound.objects.filter(report=report).count() == 0
+    assert FollowUp.objects.filter(recommendation__report=report).count() == 0
+    assert FollowUpRound.history.filter(report=report).count() == 0
+
+
+def test_database_refuses_invalid_rows_written_around_the_services(plan):
+    """CHECK and UNIQUE hold even for writes that bypass the services."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FollowUp.objects.create(
+            recommendation=plan.recommendation, department=plan.followup.department
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FollowUp.objects.filter(pk=plan.followup.pk).update(state="submitted", action="")
