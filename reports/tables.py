@@ -52,7 +52,6 @@ class FollowUpCell:
     department_name: str
     action: str
     status: str = ""
-    status_label: str = ""
     status_text: str = ""
     status_round: str = ""
     marker: str = ""
@@ -60,6 +59,11 @@ class FollowUpCell:
     @property
     def key(self) -> str:
         return f"f{self.followup_id}"
+
+    @property
+    def status_label(self) -> str:
+        """Translated when shown, so a Danish document gets Danish labels."""
+        return str(ActionStatus(self.status).label) if self.status else ""
 
     @property
     def marker_label(self) -> str:
@@ -279,7 +283,6 @@ def _assemble(
     for status in sorted(source.statuses, key=lambda s: (source.rounds[s.round_id].deadline, s.pk)):
         if cutoff is None or source.rounds[status.round_id].deadline <= cutoff:
             latest[status.followup_id] = status
-    labels = dict(ActionStatus.choices)
 
     def department_name(pk: int) -> str:
         dep = source.departments.get(pk)
@@ -298,7 +301,6 @@ def _assemble(
         status = latest.get(followup.pk)
         if status is not None:
             cell.status = status.status
-            cell.status_label = str(labels.get(status.status, status.status))
             cell.status_text = status.text
             cell.status_round = source.rounds[status.round_id].name
         cells[followup.recommendation_id].append(cell)
