@@ -1,0 +1,154 @@
+"""Importing a follow-up document: one transaction through the ordinary services.
+
+Every object is written by the same service a form would call (or, for follow-ups and
+statuses, which have no create service for finished answers, through `save_tracked`), so
+each gets a history row attributed to the importing user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ConflictError
+from config.history import save_tracked
+from departments.access import access_for
+from departments.services import department_create
+from followups.models import FollowUp, StatusUpdate
+from recommendations.importing.parsing import parse_document
+from recommendations.importing.planning import ImportPlan, PlannedDepartment, build_plan
+from recommendations.models import AnnualReport, ImportedDocument, Recommendation
+from recommendations.services import recommendation_create, report_create, theme_get_or_create
+
+# Stored data in the municipality's language (like the demo), not a UI string.
+REPORT_TITLE = "Borgerrådgiverens årsberetning {year}"
+
+MSG_NOT_SECRETARIAT = _("Only the secretariat can import documents.")
+MSG_PLAN_CHANGED = _(
+    "The file or the data changed since the preview was shown. Review the new preview and "
+    "import again."
+)
+
+
+@dataclass
+class ImportResult:
+    plan: ImportPlan
+    report: AnnualReport
+    document: ImportedDocument
+
+
+def require_importer(actor) -> None:
+    if not access_for(actor).is_secretariat:
+        raise PermissionDenied(MSG_NOT_SECRETARIAT)
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def import_preview(*, name: str, data: bytes, year: int, create_departments: bool) -> ImportPlan:
+    """Check and read the file and plan the import; nothing is written."""
+    document = parse_document(name, data)
+    return build_plan(document, year=year, create_departments=create_departments)
+
+
+def import_commit(
+    *,
+    actor,
+    name: str,
+    data: bytes,
+    year: int,
+    create_departments: bool = False,
+    expected_fingerprint: str | None = None,
+) -> ImportResult:
+    """Import the file atomically; with `expected_fingerprint`, only the previewed plan."""
+    require_importer(actor)
+    name = os.path.basename(name)[:200] or "import"
+    stored: list[ImportedDocument] = []
+    try:
+        with transaction.atomic():
+            plan = import_preview(
+                name=name, data=data, year=year, create_departments=create_departments
+            )
+            if expected_fingerprint is not None and plan.fingerprint() != expected_fingerprint:
+                raise ConflictError(MSG_PLAN_CHANGED)
+            report = _apply(plan, actor=actor)
+            document = ImportedDocument(
+                report=report,
+                original_name=name,
+                sha256=file_sha256(data),
+                size=len(data),
+                summary={**plan.summary(), **plan.details()},
+                imported_by=actor,
+            )
+            document.file.save(name, ContentFile(data), save=False)
+            stored.append(document)
+            save_tracked(document, actor=actor)
+    except BaseException:
+        # The database rolled back; don't leave the kept copy of the file behind either.
+        for document in stored:
+            document.file.delete(save=False)
+        raise
+    return ImportResult(plan=plan, report=report, document=document)
+
+
+def _apply(plan: ImportPlan, *, actor) -> AnnualReport:
+    report = plan.report or report_create(
+        actor=actor, year=plan.year, title=REPORT_TITLE.format(year=plan.year)
+    )
+    for entry in plan.new_departments:
+        entry.department = department_create(
+            actor=actor, name=entry.name, short_name=entry.short_name
+        )
+    themes = {}
+    for name in plan.themes:
+        themes[name.casefold()] = theme_get_or_create(actor=actor, name=name)
+    today = timezone.localdate()
+    for planned in plan.recommendations:
+        recommendation = planned.existing
+        if recommendation is None:
+            recommendation = recommendation_create(
+                actor=actor,
+                report=report,
+                theme=themes[planned.theme.casefold()],
+                text=planned.text,
+                scope=planned.scope,
+                departments=_departments(planned.departments)
+                if planned.scope == Recommendation.Scope.DEPARTMENTS
+                else [],
+            )
+        for followup_plan in planned.followups:
+            followup = followup_plan.existing
+            if followup_plan.create:
+                followup = FollowUp(
+                    recommendation=recommendation,
+                    department=followup_plan.department.department,
+                    action=followup_plan.action,
+                    # The document is the administration's adopted plan.
+                    state=FollowUp.State.APPROVED,
+                )
+                save_tracked(followup, actor=actor)
+            if followup_plan.create_status and plan.status_round is not None:
+                save_tracked(
+                    StatusUpdate(
+                        followup=followup,
+                        round=plan.status_round,
+                        status=followup_plan.status,
+                        text=followup_plan.status_text,
+                        author=actor,
+                        reported_on=today,
+                    ),
+                    actor=actor,
+                )
+    return report
+
+
+def _departments(entries: list[PlannedDepartment]) -> list:
+    return [entry.department for entry in entries if entry.department is not None]

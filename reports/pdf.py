@@ -1,0 +1,110 @@
+"""PDF rendering: the only module that imports WeasyPrint.
+
+WeasyPrint renders only HTML produced from our own templates, and fetches resources through
+`StaticOnlyFetcher`, which serves our static files from disk and refuses everything else
+(file://, http(s) to anywhere, data:, path traversal; redirects are never followed since
+nothing goes over the network).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# A host that cannot exist (RFC 2606): relative URLs in our templates resolve against it,
+# and the fetcher maps it to static files on disk.
+BASE_URL = "https://opfoelgning.invalid/"
+PDF_VARIANT = "pdf/ua-1"
+ALLOWED_SUFFIXES = {".css", ".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".svg"}
+
+
+class RefusedURL(ValueError):
+    """A resource outside our static files was requested."""
+
+
+def _static_roots() -> list[Path]:
+    roots = []
+    for entry in settings.STATICFILES_DIRS:
+        path = entry[1] if isinstance(entry, tuple | list) else entry
+        roots.append(Path(path).resolve())
+    if settings.STATIC_ROOT:
+        roots.append(Path(settings.STATIC_ROOT).resolve())
+    return roots
+
+
+def resolve_static(url: str) -> Path | None:
+    """The file on disk behind one of our static URLs, or None for anything else."""
+    parts = urlsplit(url)
+    base = urlsplit(BASE_URL)
+    if parts.scheme != base.scheme or parts.netloc != base.netloc:
+        return None
+    if not parts.path.startswith(settings.STATIC_URL):
+        return None
+    relative = unquote(parts.path[len(settings.STATIC_URL) :])
+    pieces = relative.replace("\\", "/").split("/")
+    if not relative or "\x00" in relative or any(p in ("", ".", "..") for p in pieces):
+        return None
+    if Path(relative).suffix.lower() not in ALLOWED_SUFFIXES:
+        return None
+    found = finders.find(relative)
+    candidate = Path(found) if found else Path(settings.STATIC_ROOT or "/nonexistent") / relative
+    try:
+        resolved = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not any(resolved.is_relative_to(root) for root in _static_roots()):
+        return None
+    return resolved if resolved.is_file() else None
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves our static files; refuses (and records) every other URL."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=("https",), allow_redirects=False, timeout=1)
+        self.fetched: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        path = resolve_static(url)
+        if path is None:
+            self.refused.append(url)
+            raise RefusedURL(f"Refused to fetch {url[:200]!r}: only our static files are allowed")
+        self.fetched.append(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if path.suffix == ".css":
+            content_type = "text/css"
+        return URLFetcherResponse(
+            url, body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+@dataclass
+class RenderedPDF:
+    content: bytes
+    pages: int
+    fetched: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def html_to_pdf(html: str, *, fetcher: StaticOnlyFetcher | None = None) -> RenderedPDF:
+    """A tagged PDF (PDF/UA-1) from HTML our templates produced."""
+    fetcher = fetcher or StaticOnlyFetcher()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        pdf_variant=PDF_VARIANT
+    )
+    content = document.write_pdf(pdf_variant=PDF_VARIANT)
+    return RenderedPDF(content, len(document.pages), fetcher.fetched, fetcher.refused)
+
+
+def report_pdf(table, **kwargs) -> RenderedPDF:
+    from reports.documents import document_html
+
+    return html_to_pdf(document_html(table, **kwargs))

@@ -1,0 +1,345 @@
+"""The council's table: Anbefaling / Opfølgning / Status for one report, round and department.
+
+Every queryset goes through `.visible_to(user)`. The table is built from a handful of flat
+queries (one per model, whatever the number of rows), either from the live tables or from
+the simple-history tables as they stood at a past moment ("status as of a date").
+
+Commands and background tasks that have no request user read as `system_reader()`, a
+user that is never saved and sees everything (like the secretariat); the publishing
+service renders editions as the publishing secretariat user.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from config.text import danish_key
+from departments.access import Access
+from departments.models import Department
+from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
+from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment, Theme
+
+# Raise when the document templates change in a way that changes rendered output: it is
+# part of the data version, so cached renderings from older templates are not reused.
+TEMPLATE_VERSION = "3"
+
+ORGANISATION_HEADING = "Anbefalinger og handlinger som vedrører hele organisationen"
+DEPARTMENT_HEADING = "Anbefalinger og handlinger som vedrører {name}"
+
+MARK_NEW = "new"
+MARK_CHANGED = "changed"
+MARK_LABELS = {MARK_NEW: "Ny", MARK_CHANGED: "Ændret"}
+
+
+def system_reader():
+    """An unsaved user that sees every department and round (for commands and tasks)."""
+    user = get_user_model()(username="system", is_active=True, is_superuser=True)
+    user._opf_access = Access(frozenset(), True, frozenset(), frozenset())
+    return user
+
+
+@dataclass
+class FollowUpCell:
+    followup_id: int
+    department_id: int
+    department_name: str
+    action: str
+    status: str = ""
+    status_text: str = ""
+    status_round: str = ""
+    marker: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"f{self.followup_id}"
+
+    @property
+    def status_label(self) -> str:
+        """Translated when shown, so a Danish document gets Danish labels."""
+        return str(ActionStatus(self.status).label) if self.status else ""
+
+    @property
+    def marker_label(self) -> str:
+        return MARK_LABELS.get(self.marker, "")
+
+
+@dataclass
+class RecommendationRow:
+    recommendation_id: int
+    number: int
+    kind: str
+    text: str
+    theme: str
+    followups: list[FollowUpCell] = field(default_factory=list)
+    marker: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"r{self.recommendation_id}"
+
+    @property
+    def marker_label(self) -> str:
+        return MARK_LABELS.get(self.marker, "")
+
+    @property
+    def is_criticism(self) -> bool:
+        return self.kind == Recommendation.Kind.CRITICISM
+
+
+@dataclass
+class ThemeGroup:
+    name: str
+    rows: list[RecommendationRow]
+
+
+@dataclass
+class Section:
+    department_name: str | None  # None: the whole organisation
+    themes: list[ThemeGroup]
+
+    @property
+    def heading(self) -> str:
+        if self.department_name is None:
+            return ORGANISATION_HEADING
+        return DEPARTMENT_HEADING.format(name=self.department_name)
+
+
+@dataclass
+class ReportTable:
+    report: AnnualReport
+    round: FollowUpRound | None
+    department: Department | None
+    sections: list[Section]
+    as_of: datetime.datetime | None = None
+
+    def recommendation_rows(self):
+        """(section, theme group, row) for every recommendation row, in document order."""
+        for section in self.sections:
+            for group in section.themes:
+                for row in group.rows:
+                    yield section, group, row
+
+    def row_hashes(self) -> dict[str, str]:
+        """A content hash per recommendation and per follow-up, to mark later changes."""
+        hashes: dict[str, str] = {}
+        for _section, _group, row in self.recommendation_rows():
+            hashes[row.key] = _digest([row.theme, row.kind, row.text])
+            for cell in row.followups:
+                hashes[cell.key] = _digest(
+                    [cell.department_name, cell.action, cell.status, cell.status_text]
+                )
+        return hashes
+
+    def data_version(self) -> str:
+        """Changes whenever anything shown in the document changes (or its template)."""
+        payload = {
+            "template": TEMPLATE_VERSION,
+            "report": [self.report.pk, self.report.title, self.report.introduction],
+            "round": [self.round.pk, self.round.name, str(self.round.meeting_date)]
+            if self.round
+            else None,
+            "department": self.department.pk if self.department else None,
+            "sections": [s.heading for s in self.sections],
+            "rows": sorted(self.row_hashes().items()),
+            "markers": sorted(
+                [row.key, row.marker] + [[c.key, c.marker] for c in row.followups]
+                for _s, _g, row in self.recommendation_rows()
+            ),
+        }
+        return _digest([json.dumps(payload, sort_keys=True, default=str)])
+
+    def apply_markers(self, previous: dict[str, str] | None) -> None:
+        """Mark rows new or changed since a previous snapshot of `row_hashes()`."""
+        if previous is None:
+            return
+        current = self.row_hashes()
+        for _section, _group, row in self.recommendation_rows():
+            row.marker = _marker(row.key, current, previous)
+            for cell in row.followups:
+                cell.marker = _marker(cell.key, current, previous)
+
+    @property
+    def themes(self) -> list[str]:
+        return sorted({g.name for s in self.sections for g in s.themes}, key=danish_key)
+
+
+def _marker(key: str, current: dict[str, str], previous: dict[str, str]) -> str:
+    if key not in previous:
+        return MARK_NEW
+    return MARK_CHANGED if previous[key] != current[key] else ""
+
+
+def _digest(parts: list[Any]) -> str:
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+
+
+@dataclass
+class _Source:
+    """Flat rows the table is assembled from: live objects or historical instances."""
+
+    recommendations: list[Any]
+    themes: dict[int, str]
+    scope: dict[int, list[int]]
+    followups: list[Any]
+    statuses: list[Any]
+    rounds: dict[int, Any]
+    departments: dict[int, Any]
+
+
+def build_table(
+    *,
+    report: AnnualReport,
+    user,
+    round: FollowUpRound | None = None,
+    department: Department | None = None,
+    as_of: datetime.datetime | None = None,
+) -> ReportTable:
+    """The table for `report` as `user` may see it, with statuses as of `round`."""
+    source = _historical_source(report, user, as_of) if as_of else _live_source(report, user)
+    return ReportTable(
+        report=report,
+        round=round,
+        department=department,
+        sections=_assemble(source, user, round, department),
+        as_of=as_of,
+    )
+
+
+def _live_source(report: AnnualReport, user) -> _Source:
+    recommendations = list(Recommendation.objects.visible_to(user).for_report(report))
+    theme_ids = {r.theme_id for r in recommendations}
+    themes = dict(Theme.objects.filter(pk__in=theme_ids).values_list("pk", "name"))
+    scope: dict[int, list[int]] = defaultdict(list)
+    for rec_id, dep_id in RecommendationDepartment.objects.filter(
+        recommendation__in=[r.pk for r in recommendations]
+    ).values_list("recommendation_id", "department_id"):
+        scope[rec_id].append(dep_id)
+    followups = list(FollowUp.objects.visible_to(user).for_report(report))
+    rounds = {r.pk: r for r in FollowUpRound.objects.visible_to(user).filter(report=report)}
+    statuses = list(
+        StatusUpdate.objects.visible_to(user).filter(
+            round__in=list(rounds), followup__in=[f.pk for f in followups]
+        )
+    )
+    departments = {d.pk: d for d in Department.objects.all()}
+    return _Source(recommendations, themes, scope, followups, statuses, rounds, departments)
+
+
+def _historical_source(report: AnnualReport, user, as_of: datetime.datetime) -> _Source:
+    """The same rows from simple-history as they stood at `as_of`, limited by today's access."""
+    visible_recs = set(
+        Recommendation.objects.visible_to(user).for_report(report).values_list("pk", flat=True)
+    )
+    recommendations = [
+        r
+        for r in Recommendation.history.as_of(as_of).filter(report_id=report.pk)
+        if r.pk in visible_recs
+    ]
+    rec_ids = {r.pk for r in recommendations}
+    themes = {t.pk: t.name for t in Theme.history.as_of(as_of)}
+    scope: dict[int, list[int]] = defaultdict(list)
+    for entry in RecommendationDepartment.history.as_of(as_of):
+        if entry.recommendation_id in rec_ids:
+            scope[entry.recommendation_id].append(entry.department_id)
+    visible_followups = set(FollowUp.objects.visible_to(user).values_list("pk", flat=True))
+    followups = [
+        f
+        for f in FollowUp.history.as_of(as_of)
+        if f.recommendation_id in rec_ids and f.pk in visible_followups
+    ]
+    visible_rounds = set(
+        FollowUpRound.objects.visible_to(user).filter(report=report).values_list("pk", flat=True)
+    )
+    rounds = {
+        r.pk: r
+        for r in FollowUpRound.history.as_of(as_of).filter(report_id=report.pk)
+        if r.pk in visible_rounds
+    }
+    followup_ids = {f.pk for f in followups}
+    statuses = [
+        s
+        for s in StatusUpdate.history.as_of(as_of)
+        if s.round_id in rounds and s.followup_id in followup_ids
+    ]
+    departments = {d.pk: d for d in Department.history.as_of(as_of)}
+    return _Source(recommendations, themes, scope, followups, statuses, rounds, departments)
+
+
+def _assemble(
+    source: _Source, user, round: FollowUpRound | None, department: Department | None
+) -> list[Section]:
+    from departments.access import access_for
+
+    # Status as of the round: the newest status given in that round or an earlier one.
+    latest: dict[int, Any] = {}
+    cutoff = round.deadline if round else None
+    for status in sorted(source.statuses, key=lambda s: (source.rounds[s.round_id].deadline, s.pk)):
+        if cutoff is None or source.rounds[status.round_id].deadline <= cutoff:
+            latest[status.followup_id] = status
+
+    def department_name(pk: int) -> str:
+        dep = source.departments.get(pk)
+        return dep.name if dep is not None else "?"
+
+    cells: dict[int, list[FollowUpCell]] = defaultdict(list)
+    for followup in source.followups:
+        if department is not None and followup.department_id != department.pk:
+            continue
+        cell = FollowUpCell(
+            followup_id=followup.pk,
+            department_id=followup.department_id,
+            department_name=department_name(followup.department_id),
+            action=followup.action,
+        )
+        status = latest.get(followup.pk)
+        if status is not None:
+            cell.status = status.status
+            cell.status_text = status.text
+            cell.status_round = source.rounds[status.round_id].name
+        cells[followup.recommendation_id].append(cell)
+    for items in cells.values():
+        items.sort(key=lambda c: danish_key(c.department_name))
+
+    visible = access_for(user).visible_department_ids()
+    org_rows: list[RecommendationRow] = []
+    by_department: dict[int, list[RecommendationRow]] = defaultdict(list)
+    for rec in source.recommendations:
+
+        def row(followups: list[FollowUpCell], rec=rec) -> RecommendationRow:
+            return RecommendationRow(
+                recommendation_id=rec.pk,
+                number=rec.number,
+                kind=rec.kind,
+                text=rec.text,
+                theme=source.themes.get(rec.theme_id, ""),
+                followups=followups,
+            )
+
+        if rec.scope == Recommendation.Scope.ORGANISATION:
+            org_rows.append(row(cells.get(rec.pk, [])))
+            continue
+        for dep_id in source.scope.get(rec.pk, []):
+            if visible is not None and dep_id not in visible:
+                continue
+            if department is not None and dep_id != department.pk:
+                continue
+            own = [c for c in cells.get(rec.pk, []) if c.department_id == dep_id]
+            by_department[dep_id].append(row(own))
+
+    def grouped(rows: list[RecommendationRow]) -> list[ThemeGroup]:
+        groups: dict[str, list[RecommendationRow]] = {}
+        for r in sorted(rows, key=lambda r: (danish_key(r.theme), r.number)):
+            groups.setdefault(r.theme, []).append(r)
+        return [ThemeGroup(name, items) for name, items in groups.items()]
+
+    sections = [Section(None, grouped(org_rows))] if org_rows else []
+    for dep_id in sorted(by_department, key=lambda pk: danish_key(department_name(pk))):
+        sections.append(Section(department_name(dep_id), grouped(by_department[dep_id])))
+    return sections

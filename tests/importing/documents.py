@@ -1,0 +1,122 @@
+"""Documents the import tests build themselves (fictional text of Eksempelby Kommune)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import docx
+import openpyxl
+
+ORG = "Anbefalinger og handlinger som vedrører hele organisationen"
+HEADER = ["Tema", "Anbefalinger fra borgerrådgiverens årsberetning", "Opfølgning – Hvad gør vi?"]
+
+
+def section(name: str) -> str:
+    return f"Anbefalinger og handlinger som vedrører {name}"
+
+
+class Bullets(list):
+    """A Word cell written as list paragraphs (style 'List Bullet')."""
+
+
+class Merged(str):
+    """A table row whose cells are merged into one (a heading inside the table)."""
+
+
+def make_docx(blocks: list) -> bytes:
+    """blocks: strings (paragraphs) and lists of rows (tables); a row is a list of cells."""
+    document = docx.Document()
+    for block in blocks:
+        if isinstance(block, str):
+            document.add_paragraph(block, style="Heading 2")
+            continue
+        width = max(len(row) for row in block if not isinstance(row, Merged))
+        table = document.add_table(rows=0, cols=width)
+        for row in block:
+            cells = table.add_row().cells
+            if isinstance(row, Merged):
+                merged = cells[0].merge(cells[-1])
+                merged.text = str(row)
+                continue
+            for cell, value in zip(cells, row, strict=False):
+                if isinstance(value, Bullets):
+                    cell.text = ""
+                    first = cell.paragraphs[0]
+                    for i, line in enumerate(value):
+                        paragraph = first if i == 0 else cell.add_paragraph()
+                        paragraph.text = line
+                        paragraph.style = document.styles["List Bullet"]
+                else:
+                    lines = str(value).split("\n")
+                    cell.text = lines[0]
+                    for line in lines[1:]:
+                        cell.add_paragraph(line)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def make_xlsx(rows: list[list], sheets: int = 1) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    for i in range(1, sheets):
+        workbook.create_sheet(f"Ark {i + 1}")
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def make_csv(rows: list[list], delimiter: str = ";", bom: bool = False) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter).writerows(rows)
+    return (("\ufeff" if bom else "") + out.getvalue()).encode("utf-8")
+
+
+def rewrite_zip(data: bytes, replace: dict[str, bytes]) -> bytes:
+    """Copy an Office file, replacing (or adding) some members."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename not in replace:
+                target.writestr(info, source.read(info.filename))
+        for name, content in replace.items():
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+]>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:body><w:p><w:r><w:t>&lol4;</w:t></w:r></w:p></w:body></w:document>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE foo [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+<w:body><w:p><w:r><w:t>&xxe;</w:t></w:r></w:p></w:body></w:document>"""
+
+
+def zip_bomb(inner_name: str = "word/media/filler.bin", size: int = 50 * 1024 * 1024) -> bytes:
+    """A valid .docx with one extra member that inflates to `size` bytes of zeros."""
+    base = make_docx([ORG, [HEADER, ["Tema", "Tekst", "- Handling"]]])
+    source = zipfile.ZipFile(io.BytesIO(base))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info.filename))
+        info = zipfile.ZipInfo(inner_name)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with target.open(info, "w") as member:
+            chunk = b"\0" * (1024 * 1024)
+            for _i in range(size // len(chunk)):
+                member.write(chunk)
+    return out.getvalue()

@@ -1,0 +1,301 @@
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from config.errors import ConflictError, ServiceError
+from departments.models import Department
+from followups.models import FollowUp, FollowUpRound, StatusUpdate
+from recommendations.importing import services
+from recommendations.importing.security import ImportRefused
+from recommendations.importing.services import import_commit, import_preview
+from recommendations.models import (
+    AnnualReport,
+    ImportedDocument,
+    Recommendation,
+    RecommendationDepartment,
+    Theme,
+)
+from tests import factories
+from tests.importing.documents import (
+    BILLION_LAUGHS,
+    HEADER,
+    ORG,
+    Bullets,
+    make_csv,
+    make_docx,
+    make_xlsx,
+    rewrite_zip,
+    section,
+    zip_bomb,
+)
+
+TRACKED = [AnnualReport, Theme, Recommendation, RecommendationDepartment, FollowUp, StatusUpdate]
+
+
+@pytest.fixture
+def units(db):
+    return {
+        "nb": factories.DepartmentFactory(name="Natur og Byg", short_name="NB"),
+        "aeo": factories.DepartmentFactory(name="Ældreområdet", short_name="ÆO"),
+        "sko": factories.DepartmentFactory(name="Skoleområdet", short_name="SKO"),
+    }
+
+
+def counts() -> dict:
+    models = [*TRACKED, Department, ImportedDocument]
+    return {m.__name__: m.objects.count() for m in models}
+
+
+def plan_docx() -> bytes:
+    return make_docx(
+        [
+            ORG,
+            [
+                HEADER,
+                [
+                    "Telefontider",
+                    "- Borgerne kommer svært igennem om formiddagen.",
+                    Bullets(
+                        [
+                            "I Natur og Byg udvides telefontiden til kl. 15.",
+                            "Ældreområdet ringer tilbage inden for en arbejdsdag.",
+                        ]
+                    ),
+                ],
+                ["", "", "- SKO: gennemgår telefonlisterne i foråret.\n- Alle skal svare høfligt."],
+            ],
+            section("Ældreområdet"),
+            [
+                HEADER,
+                ["telefontider", "Også ældreområdet skal tage telefonen.", "- Ny vagtplan."],
+                ["Klagesvar", "Klagesvar skal forklare næste skridt.", "- Fast skabelon."],
+            ],
+        ]
+    )
+
+
+def test_docx_import_creates_everything_with_history_by_the_importer(secretariat, units):
+    result = import_commit(actor=secretariat, name="handleplan.docx", data=plan_docx(), year=2024)
+    summary = result.plan.summary()
+    assert summary["sections"] == 2
+    assert summary["themes"] == 2
+    assert summary["recommendations"] == 3
+    assert summary["actions"] == 6
+    # The same theme in two sections (any case) is one Theme.
+    assert Theme.objects.count() == 2
+    report = AnnualReport.objects.get(year=2024)
+    first, second, third = Recommendation.objects.filter(report=report).order_by("number")
+    assert first.scope == "organisation"
+    assert first.text == "- Borgerne kommer svært igennem om formiddagen."
+    assert second.theme == first.theme
+    assert list(second.departments.all()) == [units["aeo"]]
+    # Each bullet goes to the department it names; the continuation row's too.
+    actions = {f.department.short_name: f.action for f in first.followups.all()}
+    assert actions == {
+        "NB": "- I Natur og Byg udvides telefontiden til kl. 15.",
+        "ÆO": "- Ældreområdet ringer tilbage inden for en arbejdsdag.",
+        "SKO": "- gennemgår telefonlisterne i foråret.",
+    }
+    # A bullet naming nobody in an organisation-wide section is left for the secretariat.
+    assert any("Alle skal svare høfligt" in w for w in summary["warnings"])
+    assert summary["followups"] == 5
+    # In a department's section, unnamed bullets go to the section's department.
+    assert second.followups.get().department == units["aeo"]
+    assert second.followups.get().state == FollowUp.State.APPROVED
+    for model in TRACKED[:5]:
+        records = model.history.all()
+        assert records.exists()
+        assert {r.history_user_id for r in records} == {secretariat.pk}, model
+    kept = ImportedDocument.objects.get()
+    assert kept.report == report
+    assert kept.imported_by == secretariat
+    assert kept.file.read() == plan_docx_bytes_cache(kept)
+    assert kept.history.get().history_user == secretariat
+    assert kept.summary["recommendations"] == 3
+
+
+def plan_docx_bytes_cache(kept):
+    # The kept file is the uploaded one byte for byte (checked through its checksum).
+    kept.file.seek(0)
+    data = kept.file.read()
+    assert services.file_sha256(data) == kept.sha256
+    return data
+
+
+def test_themes_are_reused_across_years(secretariat, units):
+    theme = factories.ThemeFactory(name="Telefontider")
+    import_commit(actor=secretariat, name="plan.docx", data=plan_docx(), year=2024)
+    assert Theme.objects.filter(key="telefontider").get() == theme
+
+
+def test_unknown_department_is_a_warning_and_can_be_created(secretariat, units):
+    data = make_csv(
+        [[section("Børn og Unge")], HEADER, ["Sagsbehandlingstid", "Hurtigere svar.", "- Ny frist"]]
+    )
+    plan = import_preview(name="plan.csv", data=data, year=2024, create_departments=False)
+    warnings = plan.summary()["warnings"]
+    assert any("Børn og Unge" in w for w in warnings)
+    assert any("Ny frist" in w for w in warnings)  # no department to give it to
+    assert plan.recommendations[0].scope == "organisation"
+
+    before = counts()
+    result = import_commit(
+        actor=secretariat, name="plan.csv", data=data, year=2024, create_departments=True
+    )
+    created = Department.objects.get(name="Børn og Unge")
+    assert created.short_name == "BOU"
+    assert created.history.get().history_user == secretariat
+    assert Department.objects.count() == before["Department"] + 1
+    recommendation = Recommendation.objects.get(report=result.report)
+    assert list(recommendation.departments.all()) == [created]
+    assert recommendation.followups.get().department == created
+
+
+def test_section_names_match_ignoring_case_spacing_and_punctuation(secretariat, units):
+    data = make_csv([[section("natur-og  BYG.")], HEADER, ["Dialog", "Tal pænt.", "- Kursus"]])
+    plan = import_preview(name="plan.csv", data=data, year=2024, create_departments=False)
+    assert plan.sections[0].department.department == units["nb"]
+    data = make_csv([[section("æo")], HEADER, ["Dialog", "Tal pænt.", "- Kursus"]])
+    plan = import_preview(name="plan.csv", data=data, year=2024, create_departments=False)
+    assert plan.sections[0].department.department == units["aeo"]
+
+
+def export_like_xlsx() -> bytes:
+    """The report module's XLSX export layout (the contract), built by hand."""
+    return make_xlsx(
+        [
+            [ORG],
+            ["Tema", "Anbefaling", "Opfølgning", "Status"],
+            [
+                "Svartider",
+                "Svar inden for fire uger.\n- også på mails",
+                "Natur og Byg: - Ny postkasse\n- Ugentlig opfølgning",
+                "Igangsat: Postkassen er oprettet.",
+            ],
+            ["", "", "Ældreområdet: Fast svarskabelon", ""],
+            ["", "", 'Skoleområdet: - =HYPERLINK("x")', "Gennemført: Alt er klar."],
+            [section("Ældreområdet")],
+            ["Tema", "Anbefaling", "Opfølgning", "Status"],
+            ["Dialog", "Ring før der skrives.", "Ældreområdet: - Ring først", "planned: Snart"],
+        ]
+    )
+
+
+def test_export_layout_is_read_with_departments_and_statuses(secretariat, units):
+    report = factories.AnnualReportFactory(year=2024)
+    status_round = factories.RoundFactory(
+        report=report, kind=FollowUpRound.Kind.STATUS, name="Status 2025"
+    )
+    result = import_commit(
+        actor=secretariat, name="eksport.xlsx", data=export_like_xlsx(), year=2024
+    )
+    assert result.report == report
+    first, second = Recommendation.objects.filter(report=report).order_by("number")
+    assert first.text == "Svar inden for fire uger.\n- også på mails"
+    followups = {f.department.short_name: f for f in first.followups.all()}
+    assert followups["NB"].action == "- Ny postkasse\n- Ugentlig opfølgning"
+    assert followups["ÆO"].action == "Fast svarskabelon"
+    # Formula-looking text comes in as plain text (the export neutralises it).
+    assert followups["SKO"].action == '- =HYPERLINK("x")'
+    statuses = {
+        s.followup.department.short_name: (s.status, s.text)
+        for s in StatusUpdate.objects.filter(round=status_round, followup__recommendation=first)
+    }
+    assert statuses == {
+        "NB": ("in_progress", "Postkassen er oprettet."),
+        "SKO": ("done", "Alt er klar."),
+    }
+    assert second.followups.get().action == "- Ring først"
+    assert StatusUpdate.objects.get(followup=second.followups.get()).status == "planned"
+    assert result.plan.summary()["warnings"] == []
+    assert result.plan.summary()["actions"] == 5
+
+
+def test_statuses_without_a_status_round_are_a_warning(secretariat, units):
+    plan = import_preview(
+        name="e.xlsx", data=export_like_xlsx(), year=2024, create_departments=False
+    )
+    assert any("no status round" in w for w in plan.summary()["warnings"])
+    import_commit(actor=secretariat, name="e.xlsx", data=export_like_xlsx(), year=2024)
+    assert StatusUpdate.objects.count() == 0
+
+
+def test_importing_twice_creates_nothing_new(secretariat, units):
+    import_commit(actor=secretariat, name="plan.docx", data=plan_docx(), year=2024)
+    before = counts()
+    result = import_commit(actor=secretariat, name="plan.docx", data=plan_docx(), year=2024)
+    after = counts()
+    assert after["ImportedDocument"] == before["ImportedDocument"] + 1
+    assert {k: v for k, v in after.items() if k != "ImportedDocument"} == {
+        k: v for k, v in before.items() if k != "ImportedDocument"
+    }
+    assert any("already exists" in w for w in result.plan.summary()["warnings"])
+    # A report keeps every imported file.
+    assert result.report.imported_documents.count() == 2
+
+
+def test_failure_halfway_writes_nothing_and_keeps_no_file(secretariat, units, monkeypatch):
+    calls = []
+    real = services.theme_get_or_create
+
+    def failing(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 2:
+            raise ServiceError("boom")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "theme_get_or_create", failing)
+    before = counts()
+    with pytest.raises(ServiceError):
+        import_commit(actor=secretariat, name="plan.docx", data=plan_docx(), year=2024)
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    "name,data",
+    [
+        ("bombe.docx", lambda: zip_bomb()),
+        ("lol.docx", lambda: rewrite_zip(plan_docx(), {"word/document.xml": BILLION_LAUGHS})),
+        ("forkert.xlsx", lambda: b"Tema;Anbefaling;Opfolgning"),
+        ("form.csv", lambda: make_csv([["a", "b"], ["c", "d"]])),
+    ],
+)
+def test_hostile_or_broken_files_write_nothing(secretariat, units, name, data):
+    before = counts()
+    with pytest.raises(ImportRefused) as exc:
+        import_commit(actor=secretariat, name=name, data=data(), year=2024)
+    assert name in exc.value.message
+    assert counts() == before
+
+
+def test_only_the_secretariat_imports(officer, ombudsman, units):
+    for user in (officer, ombudsman):
+        with pytest.raises(PermissionDenied):
+            import_commit(actor=user, name="plan.docx", data=plan_docx(), year=2024)
+    assert AnnualReport.objects.count() == 0
+
+
+def test_commit_refuses_when_the_plan_changed_since_the_preview(secretariat, units):
+    plan = import_preview(name="plan.docx", data=plan_docx(), year=2024, create_departments=False)
+    factories.DepartmentFactory(name="Alle", short_name="ALLE")  # now a bullet names someone
+    with pytest.raises(ConflictError):
+        import_commit(
+            actor=secretariat,
+            name="plan.docx",
+            data=plan_docx(),
+            year=2024,
+            expected_fingerprint=plan.fingerprint(),
+        )
+    assert AnnualReport.objects.count() == 0
+
+
+def test_dropped_status_needs_a_reason(secretariat, units):
+    report = factories.AnnualReportFactory(year=2024)
+    factories.RoundFactory(report=report, kind="status", deadline=datetime.date(2025, 5, 1))
+    data = make_csv(
+        [[ORG], [*HEADER, "Status"], ["Dialog", "Tekst", "Natur og Byg: Kursus", "Ikke gennemført"]]
+    )
+    result = import_commit(actor=secretariat, name="s.csv", data=data, year=2024)
+    assert StatusUpdate.objects.count() == 0
+    assert any("needs a reason" in w for w in result.plan.summary()["warnings"])

@@ -1,0 +1,76 @@
+import datetime
+from dataclasses import dataclass
+
+import pytest
+
+from departments.models import Department
+from followups.models import FollowUp, FollowUpRound, StatusUpdate
+from recommendations.models import AnnualReport
+from tests import factories
+
+
+@dataclass
+class ReportData:
+    report: AnnualReport
+    aeldre: Department
+    boern: Department
+    plan: FollowUpRound
+    status_round: FollowUpRound
+    org_followups: list[FollowUp]
+    dept_followup: FollowUp
+    status: StatusUpdate
+
+
+@pytest.fixture
+def report_data(db, secretariat) -> ReportData:
+    """A report with an organisation-wide and a department recommendation, both rounds."""
+    report = factories.AnnualReportFactory(
+        year=2031, introduction="Indledning om året.\n- første punkt"
+    )
+    aeldre = factories.DepartmentFactory(name="Ældreområdet", short_name="AEO")
+    boern = factories.DepartmentFactory(name="Børn og Unge", short_name="BU")
+    phone = factories.ThemeFactory(name="Telefontider")
+    answers = factories.ThemeFactory(name="Klagesvar")
+    org = factories.RecommendationFactory(
+        report=report, theme=phone, number=1, text="- Borgere kommer ikke igennem."
+    )
+    named = factories.RecommendationFactory(
+        report=report, theme=answers, number=2, text="Svar bør forklare.", named=[aeldre]
+    )
+    plan = factories.RoundFactory(
+        report=report,
+        name="Handleplan 2032",
+        kind="plan",
+        deadline=datetime.date(2032, 4, 1),
+        state="published",
+        published_at=datetime.datetime(2032, 4, 2, tzinfo=datetime.UTC),
+    )
+    status_round = factories.RoundFactory(
+        report=report,
+        name="Status 2033",
+        kind="status",
+        deadline=datetime.date(2033, 4, 1),
+        state="closed",
+    )
+    org_followups = [
+        factories.FollowUpFactory(
+            recommendation=org,
+            department=dep,
+            action=f"- {dep.name} udvider telefontiden.",
+            state="approved",
+        )
+        for dep in (aeldre, boern)
+    ]
+    dept_followup = factories.FollowUpFactory(
+        recommendation=named, department=aeldre, action="Fast skabelon.", state="approved"
+    )
+    status = factories.StatusUpdateFactory(
+        followup=org_followups[0],
+        round=status_round,
+        status="done",
+        text="Telefontiden er udvidet.",
+        author=secretariat,
+    )
+    return ReportData(
+        report, aeldre, boern, plan, status_round, org_followups, dept_followup, status
+    )

@@ -1,0 +1,194 @@
+import io
+import re
+import socket
+import threading
+
+import pypdf
+import pytest
+
+from reports.pdf import BASE_URL, StaticOnlyFetcher, html_to_pdf, report_pdf, resolve_static
+from reports.tables import build_table
+from tests import factories
+
+INJECTIONS = [
+    '<link rel="attachment" href="file:///etc/passwd">',
+    '<img src="file:///etc/passwd">',
+    '<link rel="stylesheet" href="http://127.0.0.1:9/x.css">',
+]
+
+
+def reader(content: bytes) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(content))
+
+
+def page_texts(content: bytes) -> list[str]:
+    return [page.extract_text() for page in reader(content).pages]
+
+
+def has_embedded_file(content: bytes) -> bool:
+    pdf = reader(content)
+    names = pdf.trailer["/Root"].get("/Names")
+    if names is not None and "/EmbeddedFiles" in names.get_object():
+        return True
+    for page in pdf.pages:
+        for annot in page.get("/Annots") or []:
+            if annot.get_object().get("/Subtype") == "/FileAttachment":
+                return True
+    return b"/EmbeddedFile" in content or b"root:x:0:0" in content
+
+
+@pytest.fixture
+def big_report(report_data):
+    """Enough rows for each section to run over several pages."""
+    themes = [factories.ThemeFactory(name=f"Tema {letter}") for letter in "ABCDE"]
+    long_text = "\n".join(
+        f"- Punkt {i}: borgerne skal have et klart svar i tide." for i in range(6)
+    )
+    for number in range(10, 40):
+        rec = factories.RecommendationFactory(
+            report=report_data.report,
+            theme=themes[number % 5],
+            number=number,
+            text=long_text,
+            named=[report_data.boern] if number % 2 else None,
+        )
+        factories.FollowUpFactory(
+            recommendation=rec, department=report_data.boern, action=long_text
+        )
+    return report_data
+
+
+def test_report_pdf_structure(big_report, secretariat):
+    table = build_table(report=big_report.report, user=secretariat, round=big_report.status_round)
+    rendered = report_pdf(table)
+    texts = page_texts(rendered.content)
+    total = len(texts)
+    assert total == rendered.pages > 6
+    for number, text in enumerate(texts, start=1):
+        assert f"Side {number} af {total}" in text
+    # Cover, introduction and contents come first; every later page holds the table.
+    assert "Eksempelby Kommune" in texts[0] and "Udarbejdet" in texts[0]
+    assert "Status 2033" in texts[0]
+    assert "Indhold" in texts[2]
+    table_pages = texts[3:]
+    assert len(table_pages) >= 4
+    for text in table_pages:
+        assert re.search(r"Anbefaling\s+Opfølgning\s+Status", text), text[:300]
+    joined = "\n".join(texts)
+    for name in ["Telefontider", "Klagesvar", "Tema A", "Tema E"]:
+        assert name in joined
+    for heading in [
+        "Anbefalinger og handlinger som vedrører hele organisationen",
+        "Anbefalinger og handlinger som vedrører Børn og Unge",
+        "Anbefalinger og handlinger som vedrører Ældreområdet",
+    ]:
+        assert heading in joined
+    assert "Gennemført" in joined or "Completed" in joined
+    pdf = reader(rendered.content)
+    root = pdf.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert root.get("/Lang") == "da"
+    assert pdf.metadata.title.startswith("Borgerrådgiverens årsberetning 2031")
+    assert rendered.refused == []
+    assert all(url.startswith(BASE_URL + "static/") for url in rendered.fetched)
+    assert any(url.endswith(".woff") for url in rendered.fetched)
+
+
+def test_injected_markup_in_texts_embeds_nothing(report_data, secretariat):
+    rec = report_data.dept_followup.recommendation
+    rec.text = "Se bilag " + " ".join(INJECTIONS)
+    rec.save()
+    report_data.dept_followup.action = INJECTIONS[0]
+    report_data.dept_followup.save()
+    rendered = report_pdf(build_table(report=report_data.report, user=secretariat))
+    assert not has_embedded_file(rendered.content)
+    # Escaped as text: shown literally, never fetched.
+    assert "file:///etc/passwd" in "\n".join(page_texts(rendered.content))
+    assert not any("passwd" in url for url in rendered.fetched)
+
+
+@pytest.fixture
+def listener():
+    """A loopback HTTP listener that counts connections."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.2)
+    hits = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            hits.append(1)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], hits
+    stop.set()
+    thread.join(1)
+    server.close()
+
+
+def test_fetcher_refuses_everything_but_static_files(listener):
+    port, hits = listener
+    evil = [
+        "file:///etc/passwd",
+        f"http://127.0.0.1:{port}/style.css",
+        f"https://127.0.0.1:{port}/img.png",
+        "data:text/css,body{color:red}",
+        BASE_URL + "static/../../../../etc/passwd",
+        BASE_URL + "static/%2e%2e/%2e%2e/etc/passwd",
+        BASE_URL + "etc/passwd",
+    ]
+    html = (
+        '<html lang="da"><head><title>x</title>'
+        f'<link rel="attachment" href="{evil[0]}">'
+        f'<link rel="stylesheet" href="{evil[1]}">'
+        f'<link rel="stylesheet" href="{evil[3]}">'
+        "</head><body><p>Tekst</p>"
+        f'<img src="{evil[0]}"><img src="{evil[2]}">'
+        f'<img src="{evil[4]}"><img src="{evil[5]}"><img src="{evil[6]}">'
+        f'<a rel="attachment" href="{evil[0]}">bilag</a>'
+        "</body></html>"
+    )
+    fetcher = StaticOnlyFetcher()
+    rendered = html_to_pdf(html, fetcher=fetcher)
+    assert fetcher.fetched == []
+    assert set(fetcher.refused) >= {evil[0], evil[1], evil[2], evil[3]}
+    assert any("passwd" in url and url.startswith(BASE_URL) for url in fetcher.refused)
+    assert not has_embedded_file(rendered.content)
+    assert hits == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        BASE_URL + "static/css/report-document.css",
+        BASE_URL + "static/vendor/dkfds/fonts/IBMPlexSans/complete/woff/IBMPlexSans-Bold.woff",
+    ],
+)
+def test_resolve_static_accepts_our_files(url):
+    path = resolve_static(url)
+    assert path is not None and path.is_file()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "https://example.com/static/css/report-document.css",
+        "http://opfoelgning.invalid/static/css/report-document.css",
+        BASE_URL + "static/../config/settings/base.py",
+        BASE_URL + "static/css/%2e%2e/%2e%2e/config/settings/base.py",
+        BASE_URL + "static/js/app.js",
+        BASE_URL + "static//etc/passwd.css",
+        BASE_URL + "static/",
+    ],
+)
+def test_resolve_static_refuses(url):
+    assert resolve_static(url) is None

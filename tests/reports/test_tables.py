@@ -1,0 +1,140 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from config.history import save_tracked
+from reports.tables import ORGANISATION_HEADING, build_table, system_reader
+from tests import factories
+
+
+def flat(table):
+    return [
+        (section.heading, group.name, row.number, cell.department_name, cell.status)
+        for section, group, row in table.recommendation_rows()
+        for cell in row.followups
+    ]
+
+
+def test_sections_whole_organisation_first_then_departments(report_data, secretariat):
+    table = build_table(report=report_data.report, user=secretariat, round=report_data.status_round)
+    assert [s.heading for s in table.sections] == [
+        ORGANISATION_HEADING,
+        "Anbefalinger og handlinger som vedrører Ældreområdet",
+    ]
+    assert flat(table) == [
+        (ORGANISATION_HEADING, "Telefontider", 1, "Børn og Unge", ""),
+        (ORGANISATION_HEADING, "Telefontider", 1, "Ældreområdet", "done"),
+        (
+            "Anbefalinger og handlinger som vedrører Ældreområdet",
+            "Klagesvar",
+            2,
+            "Ældreområdet",
+            "",
+        ),
+    ]
+
+
+def test_status_is_as_of_the_round(report_data, secretariat):
+    table = build_table(report=report_data.report, user=secretariat, round=report_data.plan)
+    assert all(status == "" for *_x, status in flat(table))
+
+
+def test_department_filter(report_data, secretariat):
+    table = build_table(report=report_data.report, user=secretariat, department=report_data.boern)
+    assert flat(table) == [(ORGANISATION_HEADING, "Telefontider", 1, "Børn og Unge", "")]
+
+
+def test_officer_sees_only_own_department(report_data):
+    officer = factories.MembershipFactory(department=report_data.boern).user
+    table = build_table(report=report_data.report, user=officer)
+    assert [cell for *_x, cell, _s in flat(table)] == ["Børn og Unge"]
+
+
+def test_council_does_not_see_unpublished_rounds(report_data, council):
+    table = build_table(report=report_data.report, user=council, round=report_data.status_round)
+    # The status round is only closed: its statuses stay hidden from the council.
+    assert {status for *_x, status in flat(table)} == {""}
+    assert len(flat(table)) == 3
+
+
+def test_query_count_does_not_grow_with_rows(report_data, secretariat):
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            build_table(report=report_data.report, user=secretariat, round=report_data.status_round)
+        return len(ctx.captured_queries)
+
+    count()  # the user's access is computed and cached on the first call
+    before = count()
+    assert before <= 8
+    for number in range(10, 20):
+        rec = factories.RecommendationFactory(report=report_data.report, number=number)
+        factories.FollowUpFactory(recommendation=rec, department=report_data.boern)
+    assert count() == before
+
+
+def test_status_as_of_a_past_date_from_history(report_data, secretariat):
+    # Factories do not write history rows; save through the tracked path once first.
+    followup = report_data.org_followups[0]
+    status = report_data.status
+    for obj in (
+        report_data.report,
+        followup.recommendation,
+        followup.recommendation.theme,
+        followup,
+        report_data.org_followups[1],
+        status,
+        report_data.status_round,
+        report_data.aeldre,
+        report_data.boern,
+    ):
+        save_tracked(obj, actor=secretariat)
+    moment = timezone.now()
+    later = moment + datetime.timedelta(seconds=5)
+    followup.action = "Ny handling."
+    save_tracked(followup, actor=secretariat)
+    status.text = "Ændret status."
+    save_tracked(status, actor=secretariat)
+    from followups.models import FollowUp, StatusUpdate
+
+    FollowUp.history.filter(action="Ny handling.").update(history_date=later)
+    StatusUpdate.history.filter(text="Ændret status.").update(history_date=later)
+
+    old = build_table(
+        report=report_data.report, user=secretariat, round=report_data.status_round, as_of=moment
+    )
+    new = build_table(report=report_data.report, user=secretariat, round=report_data.status_round)
+    old_cell = next(
+        c
+        for *_x, r in old.recommendation_rows()
+        for c in r.followups
+        if c.followup_id == followup.pk
+    )
+    new_cell = next(
+        c
+        for *_x, r in new.recommendation_rows()
+        for c in r.followups
+        if c.followup_id == followup.pk
+    )
+    assert old_cell.action == "- Ældreområdet udvider telefontiden."
+    assert old_cell.status_text == "Telefontiden er udvidet."
+    assert new_cell.action == "Ny handling."
+    assert new_cell.status_text == "Ændret status."
+    assert old.data_version() != new.data_version()
+
+
+def test_system_reader_sees_everything(report_data):
+    table = build_table(report=report_data.report, user=system_reader())
+    assert len(flat(table)) == 3
+
+
+@pytest.mark.parametrize("attr", ["action"])
+def test_data_version_changes_with_data(report_data, secretariat, attr):
+    before = build_table(report=report_data.report, user=secretariat).data_version()
+    assert build_table(report=report_data.report, user=secretariat).data_version() == before
+    followup = report_data.dept_followup
+    setattr(followup, attr, "Noget andet.")
+    followup.save()
+    assert build_table(report=report_data.report, user=secretariat).data_version() != before
