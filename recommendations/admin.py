@@ -4,7 +4,13 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin import ServiceAdmin
 from departments.models import Department
-from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment, Theme
+from recommendations.models import (
+    AnnualReport,
+    ImportedDocument,
+    Recommendation,
+    RecommendationDepartment,
+    Theme,
+)
 from recommendations.services import (
     recommendation_assess,
     recommendation_create,
@@ -164,6 +170,30 @@ class RecommendationDepartmentAdmin(ServiceAdmin):
     """Read-only: scope rows are written by the recommendation's services."""
 
     list_display = ["recommendation", "department"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportedDocument)
+class ImportedDocumentAdmin(ServiceAdmin):
+    """Read-only: imported files are kept by the import service, exactly as uploaded."""
+
+    list_display = ["original_name", "report", "imported_by", "imported_at", "size"]
+    list_filter = ["report"]
+    readonly_fields = [
+        "report",
+        "file",
+        "original_name",
+        "sha256",
+        "size",
+        "summary",
+        "imported_by",
+        "imported_at",
+    ]
 
     def has_add_permission(self, request):
         return False
