@@ -163,6 +163,10 @@ def round_publish(*, round: FollowUpRound, actor) -> FollowUpRound:
     round.state = FollowUpRound.State.PUBLISHED
     round.published_at = timezone.now()
     save_tracked(round, actor=actor)
+    # Imported here: reports sits above followups and reads across every app.
+    from reports.services import edition_archive
+
+    edition_archive(round=round, actor=actor)
     return round
 
 

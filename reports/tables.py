@@ -33,6 +33,16 @@ TEMPLATE_VERSION = "3"
 ORGANISATION_HEADING = "Anbefalinger og handlinger som vedrører hele organisationen"
 DEPARTMENT_HEADING = "Anbefalinger og handlinger som vedrører {name}"
 
+# The document's status words (DOMAIN.md); the council's report is always in Danish.
+STATUS_LABELS_DA = {
+    ActionStatus.PLANNED: "Planlagt",
+    ActionStatus.IN_PROGRESS: "Igangsat",
+    ActionStatus.DONE: "Gennemført",
+    ActionStatus.ONGOING: "Løbende",
+    ActionStatus.PAUSED: "Sat på pause",
+    ActionStatus.DROPPED: "Ikke gennemført",
+}
+
 MARK_NEW = "new"
 MARK_CHANGED = "changed"
 MARK_LABELS = {MARK_NEW: "Ny", MARK_CHANGED: "Ændret"}
@@ -62,8 +72,7 @@ class FollowUpCell:
 
     @property
     def status_label(self) -> str:
-        """Translated when shown, so a Danish document gets Danish labels."""
-        return str(ActionStatus(self.status).label) if self.status else ""
+        return STATUS_LABELS_DA.get(self.status, self.status)
 
     @property
     def marker_label(self) -> str:

@@ -1,2 +1,13 @@
+from django.urls import path
+
+from reports import views
+
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:year>/", views.preview, name="preview"),
+    path("<int:year>/rapport.pdf", views.report_pdf, name="pdf"),
+    path("<int:year>/rapport.xlsx", views.report_xlsx, name="xlsx"),
+    path("<int:year>/rapport.csv", views.report_csv, name="csv"),
+    path("<int:year>/pdf/<str:task_id>/", views.pdf_status, name="pdf_status"),
+    path("udgave/<int:pk>/", views.edition_download, name="edition"),
+]

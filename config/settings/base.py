@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "django_tasks",
+    "django_tasks_db",
     "departments",
     "recommendations",
     "followups",
@@ -171,6 +172,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
 
+# Dev, demo and tests run tasks immediately; production uses a database-backed queue.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True

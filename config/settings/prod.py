@@ -27,3 +27,6 @@ STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }
 LOGGING["root"]["level"] = "INFO"
+# Background work (the report PDF) goes to a database queue; run the worker with
+# `python manage.py db_worker` (django-tasks-db).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

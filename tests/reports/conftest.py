@@ -74,3 +74,10 @@ def report_data(db, secretariat) -> ReportData:
     return ReportData(
         report, aeldre, boern, plan, status_round, org_followups, dept_followup, status
     )
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """A fresh storage per test, so the PDF cache of one test never serves another."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -1,0 +1,67 @@
+import csv
+
+import pypdf
+import pytest
+from django.core.management import CommandError, call_command
+
+
+@pytest.mark.parametrize("extension", ["pdf", "html", "xlsx", "csv"])
+def test_render_report_writes_each_format(report_data, tmp_path, extension):
+    output = tmp_path / f"rapport.{extension}"
+    call_command(
+        "render_report", "--year", "2031", "--round", "status 2033", "--output", str(output)
+    )
+    data = output.read_bytes()
+    if extension == "pdf":
+        assert data.startswith(b"%PDF")
+        assert len(pypdf.PdfReader(str(output)).pages) >= 5
+    elif extension == "html":
+        assert '<html lang="da">' in data.decode()
+        assert "Telefontiden er udvidet." in data.decode()
+    elif extension == "xlsx":
+        assert data[:2] == b"PK"
+    else:
+        rows = list(csv.reader(output.open(encoding="utf-8-sig")))
+        assert rows[1] == ["Tema", "Anbefaling", "Opfølgning", "Status"]
+        assert "Gennemført: Telefontiden er udvidet." in rows[3]
+
+
+def test_department_and_user(report_data, tmp_path, council):
+    output = tmp_path / "r.csv"
+    call_command("render_report", "--year", "2031", "--department", "bu", "--output", str(output))
+    text = output.read_text(encoding="utf-8-sig")
+    assert "Børn og Unge" in text and "Ældreområdet:" not in text
+    # As a council member, the unpublished status round does not exist.
+    with pytest.raises(CommandError, match="ingen runde"):
+        call_command(
+            "render_report",
+            "--year",
+            "2031",
+            "--round",
+            "Status 2033",
+            "--user",
+            council.username,
+            "--output",
+            str(output),
+        )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--year", "1999"], "ingen årsberetning for 1999"),
+        (["--year", "2031", "--round", "Nope"], "ingen runde “Nope”"),
+        (["--year", "2031", "--department", "XYZ"], "ingen forvaltning med forkortelsen “XYZ”"),
+        (["--year", "2031", "--as-of", "igår"], "ikke en dato"),
+        (["--year", "2031", "--user", "nobody"], "ingen bruger"),
+    ],
+)
+def test_clear_errors(report_data, tmp_path, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("render_report", *args, "--output", str(tmp_path / "r.pdf"))
+
+
+def test_unknown_extension(report_data, tmp_path):
+    with pytest.raises(CommandError, match="Ukendt filtype “.docx”"):
+        call_command("render_report", "--year", "2031", "--output", str(tmp_path / "r.docx"))
+    assert not (tmp_path / "r.docx").exists()
