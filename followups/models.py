@@ -212,6 +212,116 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         )
         return self.filter(target_date__lt=today).exclude(Exists(finished))
 
+    # --- Lists, filters and dashboards (issue 5) ---
+
+    def search(self, text: str) -> FollowUpQuerySet:
+        """Free text in the action: danish full-text search on PostgreSQL, else icontains."""
+        from django.db import connections
+
+        text = (text or "").strip()
+        if not text:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchVector
+
+            return self.alias(action_search=SearchVector("action", config="danish")).filter(
+                action_search=SearchQuery(text, config="danish", search_type="websearch")
+            )
+        return self.filter(action__icontains=text)
+
+    def in_round(self, round: FollowUpRound) -> FollowUpQuerySet:
+        """The tasks of a round: every follow-up of its report (status rounds: approved ones)."""
+        qs = self.filter(recommendation__report_id=round.report_id)
+        if round.kind == FollowUpRound.Kind.STATUS:
+            qs = qs.filter(state=FollowUp.State.APPROVED)
+        return qs
+
+    def with_latest_status_in(self, statuses) -> FollowUpQuerySet:
+        """Latest status (by round deadline) is one of `statuses`; "none" = no status yet."""
+        statuses = list(statuses)
+        latest = StatusUpdate.objects.filter(followup=OuterRef("pk")).order_by(
+            "-round__deadline", "-pk"
+        )
+        condition = Q(filter_latest_status__in=[s for s in statuses if s != "none"])
+        if "none" in statuses:
+            condition |= Q(filter_latest_status__isnull=True)
+        latest_status = Subquery(latest.values("status")[:1])
+        return self.alias(filter_latest_status=latest_status).filter(condition)
+
+    def finished(self) -> FollowUpQuerySet:
+        """Some status says the action is done, ongoing practice or dropped."""
+        done = StatusUpdate.objects.filter(followup=OuterRef("pk"), status__in=FINISHED_STATUSES)
+        return self.filter(Exists(done))
+
+    def unfinished(self) -> FollowUpQuerySet:
+        done = StatusUpdate.objects.filter(followup=OuterRef("pk"), status__in=FINISHED_STATUSES)
+        return self.exclude(Exists(done))
+
+    def written(self) -> FollowUpQuerySet:
+        return self.exclude(action="")
+
+    def date_moved(self) -> FollowUpQuerySet:
+        """The target date differs from the first one set."""
+        return self.filter(original_target_date__isnull=False).exclude(
+            target_date=models.F("original_target_date")
+        )
+
+    def round_progress_by_department(self, today: datetime.date | None = None):
+        """Per department: required, written, submitted, approved, overdue (one query)."""
+        today = today or datetime.date.today()  # noqa: DTZ011 (a local calendar date)
+        state = FollowUp.State
+        finished = StatusUpdate.objects.filter(
+            followup=OuterRef("pk"), status__in=FINISHED_STATUSES
+        )
+        return (
+            self.annotate(is_finished=Exists(finished))
+            .values("department_id")
+            .annotate(
+                required=Count("pk"),
+                written=Count("pk", filter=~Q(action="")),
+                submitted=Count("pk", filter=Q(state=state.SUBMITTED)),
+                approved=Count("pk", filter=Q(state=state.APPROVED)),
+                overdue=Count("pk", filter=Q(target_date__lt=today, is_finished=False)),
+            )
+            .order_by("department_id")
+        )
+
+    def latest_status_counts(self, *group_by: str):
+        """Follow-ups counted by `group_by` fields and latest status (None = no status)."""
+        latest = StatusUpdate.objects.filter(followup=OuterRef("pk")).order_by(
+            "-round__deadline", "-pk"
+        )
+        return (
+            self.annotate(latest_status=Subquery(latest.values("status")[:1]))
+            .values(*group_by, "latest_status")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+
+    def open_by_department_and_year(self):
+        """Unfinished follow-ups per department and report year (the age of open items)."""
+        return (
+            self.unfinished()
+            .values("department_id", "recommendation__report__year")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+
+    def slippage_by_department(self):
+        """Per department: follow-ups whose target date moved, and all follow-ups with a date."""
+        moved = Q(original_target_date__isnull=False) & ~Q(
+            target_date=models.F("original_target_date")
+        )
+        return (
+            self.values("department_id")
+            .annotate(
+                with_date=Count("pk", filter=Q(target_date__isnull=False), distinct=True),
+                moved=Count("pk", filter=moved, distinct=True),
+                changes=Count("date_changes"),
+            )
+            .order_by()
+        )
+
 
 class FollowUp(models.Model):
     """One department's answer to one recommendation: "Opfølgning – Hvad gør vi?"."""

@@ -142,6 +142,37 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
     def for_report(self, report: AnnualReport) -> RecommendationQuerySet:
         return self.filter(report=report)
 
+    # --- Lists, filters and dashboards (issue 5) ---
+
+    def search(self, text: str) -> RecommendationQuerySet:
+        """Free text: PostgreSQL full-text search (danish, GIN-indexed); elsewhere icontains."""
+        from django.db import connections
+
+        text = (text or "").strip()
+        if not text:
+            return self
+        if connections[self.db].vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchVector
+
+            return self.alias(text_search=SearchVector("text", config="danish")).filter(
+                text_search=SearchQuery(text, config="danish", search_type="websearch")
+            )
+        return self.filter(text__icontains=text)
+
+    def with_followup_in(self, followups) -> RecommendationQuerySet:
+        """Recommendations that have at least one follow-up in the `followups` queryset."""
+        return self.filter(Exists(followups.filter(recommendation=OuterRef("pk"))))
+
+    def recurring_themes(self):
+        """Per theme: recommendations and the number of distinct years (one query)."""
+        from django.db.models import Count
+
+        return (
+            self.values("theme_id", "theme__name")
+            .annotate(recommendations=Count("pk"), years=Count("report__year", distinct=True))
+            .filter(years__gte=2)
+        )
+
 
 class Recommendation(models.Model):
     class Kind(models.TextChoices):

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from reports.dashboard import lists, views
+
 app_name = "dashboard"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("anbefalinger/", lists.recommendation_list, name="recommendations"),
+    path("opfoelgninger/", lists.followup_list, name="followups"),
+]

@@ -1,0 +1,235 @@
+"""Filters for the follow-up list (django-filter); the recommendation list reuses them."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db import connections
+from django.db.models import Case, IntegerField, Value, When
+from django.db.models.functions import Collate
+from django.utils.translation import gettext_lazy as _
+
+from config.text import danish_key
+from departments.access import access_for
+from departments.models import Department
+from followups.models import ActionStatus, FollowUp, FollowUpRound
+from recommendations.models import AnnualReport, Theme
+
+# PostgreSQL's ICU collation for Danish: æ, ø, å after z.
+DANISH_COLLATION = "da-x-icu"
+
+STATUS_CHOICES = [*ActionStatus.choices, ("none", _("No status yet"))]
+COMPLETION_CHOICES = [("open", _("Not finished")), ("finished", _("Finished"))]
+
+# Follow-up criteria shared by both lists (on the recommendation list they mean: has a
+# visible follow-up matching all of them).
+FOLLOWUP_CRITERIA = (
+    "department",
+    "status",
+    "state",
+    "completion",
+    "overdue",
+    "written",
+    "moved",
+)
+
+
+def danish_order(queryset, path: str, names: list[tuple[int, str]], fk_path: str):
+    """An order_by expression sorting `path` (a name) in Danish order.
+
+    PostgreSQL: the ICU collation. Elsewhere: a rank computed in Python from `names`
+    ((pk, name) pairs of the small related table), matched through the foreign key `fk_path`.
+    """
+    if connections[queryset.db].vendor == "postgresql":
+        return Collate(path, DANISH_COLLATION)
+    ranked = sorted(names, key=lambda r: danish_key(r[1]))
+    whens = [When(**{fk_path: pk}, then=Value(rank)) for rank, (pk, _name) in enumerate(ranked)]
+    return Case(*whens, default=Value(len(whens)), output_field=IntegerField())
+
+
+def subtree(children: dict[int | None, list[int]], root: int) -> set[int]:
+    """`root` and every department below it, from a parent → children map."""
+    result: set[int] = set()
+    stack = [root]
+    while stack:
+        pk = stack.pop()
+        if pk not in result:
+            result.add(pk)
+            stack.extend(children.get(pk, []))
+    return result
+
+
+def apply_followup_criteria(
+    queryset,
+    data: dict[str, Any],
+    children: dict[int | None, list[int]],
+    today: datetime.date | None = None,
+):
+    """Narrow a FollowUp queryset by the follow-up criteria in cleaned form data."""
+    if data.get("department"):
+        root = int(data["department"])
+        ids = {root} if data.get("only_this") else subtree(children, root)
+        queryset = queryset.filter(department_id__in=ids)
+    if data.get("status"):
+        queryset = queryset.with_latest_status_in([data["status"]])
+    if data.get("state"):
+        queryset = queryset.filter(state=data["state"])
+    if data.get("completion") == "open":
+        queryset = queryset.unfinished()
+    elif data.get("completion") == "finished":
+        queryset = queryset.finished()
+    if data.get("overdue"):
+        queryset = queryset.overdue(today)
+    if data.get("written"):
+        queryset = queryset.written()
+    if data.get("moved"):
+        queryset = queryset.date_moved()
+    return queryset
+
+
+def has_followup_criteria(data: dict[str, Any]) -> bool:
+    return any(data.get(name) for name in FOLLOWUP_CRITERIA)
+
+
+class BaseListFilter(django_filters.FilterSet):
+    """Fields both lists share; `filter_queryset` is implemented by each list.
+
+    Choices are loaded once per request (one query per vocabulary) and reused for the
+    options, validation, the sub-department tree and, on SQLite, the Danish sort.
+    """
+
+    q = django_filters.CharFilter(
+        label=_("Search text"),
+        method="_unused",
+        help_text=_("Words from the text; Danish word forms match (e.g. 'svar' finds 'svaret')."),
+    )
+    year = django_filters.TypedChoiceFilter(
+        label=_("Year of the annual report"), choices=[], coerce=int, method="_unused"
+    )
+    round = django_filters.ChoiceFilter(label=_("Round"), choices=[], method="_unused")
+    theme = django_filters.ChoiceFilter(label=_("Theme"), choices=[], method="_unused")
+    department = django_filters.ChoiceFilter(
+        label=_("Department"),
+        choices=[],
+        method="_unused",
+        help_text=_("Includes its sub-departments."),
+    )
+    only_this = django_filters.BooleanFilter(
+        label=_("Only this department, not its sub-departments"),
+        widget=forms.CheckboxInput,
+        method="_unused",
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Latest status"), choices=STATUS_CHOICES, method="_unused"
+    )
+    state = django_filters.ChoiceFilter(
+        label=_("Workflow state"), choices=FollowUp.State.choices, method="_unused"
+    )
+    completion = django_filters.ChoiceFilter(
+        label=_("Finished or not"), choices=COMPLETION_CHOICES, method="_unused"
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), widget=forms.CheckboxInput, method="_unused"
+    )
+    written = django_filters.BooleanFilter(
+        label=_("Action written"), widget=forms.CheckboxInput, method="_unused"
+    )
+    moved = django_filters.BooleanFilter(
+        label=_("Target date moved"), widget=forms.CheckboxInput, method="_unused"
+    )
+
+    SORT_CHOICES: list[tuple[str, Any]] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.request.user
+        years = AnnualReport.objects.order_by("-year").values_list("year", flat=True)
+        self.filters["year"].extra["choices"] = [(y, str(y)) for y in years]
+        self.theme_names = list(Theme.objects.values_list("pk", "name"))
+        self.filters["theme"].extra["choices"] = sorted(
+            self.theme_names, key=lambda r: danish_key(r[1])
+        )
+        departments = list(Department.objects.values_list("pk", "name", "parent_id"))
+        self.department_names = [(pk, name) for pk, name, _parent in departments]
+        self.children: dict[int | None, list[int]] = {}
+        for pk, _name, parent in departments:
+            self.children.setdefault(parent, []).append(pk)
+        visible = access_for(user).visible_department_ids()
+        self.filters["department"].extra["choices"] = department_choices(departments, visible)
+        self.rounds = {
+            r.pk: r
+            for r in FollowUpRound.objects.visible_to(user)
+            .select_related("report")
+            .order_by("-report__year", "deadline")
+        }
+        self.filters["round"].extra["choices"] = [
+            (pk, f"{r.report.year}: {r.name}") for pk, r in self.rounds.items()
+        ]
+        self.filters["sort"].extra["choices"] = self.SORT_CHOICES
+
+    def _unused(self, queryset, name, value):  # pragma: no cover - see filter_queryset
+        return queryset
+
+
+def department_choices(departments, visible) -> list[tuple[int, str]]:
+    """The tree in Danish order, sub-departments indented under their parent."""
+    by_parent: dict[int | None, list[tuple[int, str]]] = {}
+    for pk, name, parent in departments:
+        by_parent.setdefault(parent, []).append((pk, name))
+    choices: list[tuple[int, str]] = []
+
+    def walk(parent, depth):
+        for pk, name in sorted(by_parent.get(parent, []), key=lambda r: danish_key(r[1])):
+            if visible is None or pk in visible:
+                choices.append((pk, "\u2003" * depth + name))
+            walk(pk, depth + 1)
+
+    walk(None, 0)
+    return choices
+
+
+class FollowUpFilter(BaseListFilter):
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=[], method="_unused", empty_label=_("Newest report first")
+    )
+    SORT_CHOICES = [
+        ("theme", _("Theme (A–Å)")),
+        ("department", _("Department (A–Å)")),
+        ("target_date", _("Target date")),
+    ]
+
+    class Meta:
+        model = FollowUp
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        if not self.form.is_valid():
+            return queryset.none()
+        data = self.form.cleaned_data
+        queryset = queryset.search(data.get("q") or "")
+        if data.get("year"):
+            queryset = queryset.filter(recommendation__report__year=data["year"])
+        if data.get("round"):
+            queryset = queryset.in_round(self.rounds[int(data["round"])])
+        if data.get("theme"):
+            queryset = queryset.filter(recommendation__theme_id=int(data["theme"]))
+        queryset = apply_followup_criteria(queryset, data, self.children)
+        newest = ("-recommendation__report__year", "recommendation__number", "pk")
+        sort = data.get("sort")
+        if sort == "theme":
+            key = danish_order(
+                queryset,
+                "recommendation__theme__name",
+                self.theme_names,
+                "recommendation__theme_id",
+            )
+            return queryset.order_by(key, *newest)
+        if sort == "department":
+            key = danish_order(queryset, "department__name", self.department_names, "department_id")
+            return queryset.order_by(key, *newest)
+        if sort == "target_date":
+            return queryset.order_by("target_date", "pk")
+        return queryset.order_by(*newest)

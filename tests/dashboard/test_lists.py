@@ -1,0 +1,245 @@
+"""The filtered lists of recommendations and follow-ups."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from followups.models import FollowUp, FollowUpRound
+from tests.factories import (
+    AnnualReportFactory,
+    DepartmentFactory,
+    FollowUpFactory,
+    MembershipFactory,
+    RecommendationFactory,
+    RoundFactory,
+    StatusUpdateFactory,
+    ThemeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+RECS = reverse("dashboard:recommendations")
+FUPS = reverse("dashboard:followups")
+
+
+def rows(response) -> list:
+    assert response.status_code == 200
+    return response.context["page"].rows
+
+
+@pytest.fixture
+def tree():
+    parent = DepartmentFactory(name="Forvaltning P")
+    child = DepartmentFactory(name="Center C", parent=parent, kind="center")
+    other = DepartmentFactory(name="Forvaltning O")
+    report = AnnualReportFactory(year=2030)
+    return {"parent": parent, "child": child, "other": other, "report": report}
+
+
+def followup(report, department, **kwargs):
+    rec = RecommendationFactory(report=report, named=[department], text=kwargs.pop("text", "x"))
+    return FollowUpFactory(recommendation=rec, department=department, **kwargs)
+
+
+def test_department_filter_includes_sub_departments(client, secretariat, tree):
+    in_parent = followup(tree["report"], tree["parent"])
+    in_child = followup(tree["report"], tree["child"])
+    followup(tree["report"], tree["other"])
+    client.force_login(secretariat)
+    found = rows(client.get(FUPS, {"department": tree["parent"].pk}))
+    assert {f.pk for f in found} == {in_parent.pk, in_child.pk}
+    only = rows(client.get(FUPS, {"department": tree["parent"].pk, "only_this": "true"}))
+    assert [f.pk for f in only] == [in_parent.pk]
+    recs = rows(client.get(RECS, {"department": tree["parent"].pk}))
+    assert {r.pk for r in recs} == {in_parent.recommendation_id, in_child.recommendation_id}
+
+
+def test_state_overdue_and_status_filters(client, secretariat, tree):
+    dept = tree["parent"]
+    past = datetime.date(2020, 1, 1)
+    overdue = followup(tree["report"], dept, target_date=past, state="approved")
+    done = followup(tree["report"], dept, target_date=past, state="approved")
+    draft = followup(tree["report"], dept, state="draft", action="")
+    early = RoundFactory(
+        report=tree["report"], kind="status", deadline=datetime.date(2030, 6, 1), state="closed"
+    )
+    late = RoundFactory(
+        report=tree["report"], kind="status", deadline=datetime.date(2030, 12, 1), state="closed"
+    )
+    StatusUpdateFactory(followup=done, round=late, status="done", text="Færdig")
+    StatusUpdateFactory(followup=done, round=early, status="planned")
+    StatusUpdateFactory(followup=overdue, round=early, status="in_progress")
+    client.force_login(secretariat)
+    assert [f.pk for f in rows(client.get(FUPS, {"overdue": "true"}))] == [overdue.pk]
+    assert [f.pk for f in rows(client.get(FUPS, {"state": "draft"}))] == [draft.pk]
+    # The latest status (by round deadline) counts, not the earlier one.
+    assert [f.pk for f in rows(client.get(FUPS, {"status": "done"}))] == [done.pk]
+    assert rows(client.get(FUPS, {"status": "planned"})) == []
+    assert [f.pk for f in rows(client.get(FUPS, {"status": "none"}))] == [draft.pk]
+    assert [f.pk for f in rows(client.get(FUPS, {"completion": "finished"}))] == [done.pk]
+    recs = rows(client.get(RECS, {"status": "in_progress"}))
+    assert [r.pk for r in recs] == [overdue.recommendation_id]
+    page = client.get(FUPS, {"status": "done"})
+    assert "Færdig" not in page.content.decode()  # the list shows labels, not texts
+    assert page.context["page"].rows[0].latest_status_label
+
+
+def test_year_round_and_theme_filters(client, secretariat, tree):
+    theme = ThemeFactory(name="Svartider")
+    a = followup(tree["report"], tree["parent"])
+    a.recommendation.theme = theme
+    a.recommendation.save()
+    other_year = followup(AnnualReportFactory(year=2031), tree["parent"])
+    round = RoundFactory(report=tree["report"], kind=FollowUpRound.Kind.PLAN, state="closed")
+    client.force_login(secretariat)
+    assert [f.pk for f in rows(client.get(FUPS, {"year": 2031}))] == [other_year.pk]
+    assert [f.pk for f in rows(client.get(FUPS, {"round": round.pk}))] == [a.pk]
+    assert [r.pk for r in rows(client.get(RECS, {"theme": theme.pk}))] == [a.recommendation_id]
+
+
+def test_invalid_filter_shows_nothing_and_the_error(client, secretariat, tree):
+    followup(tree["report"], tree["parent"])
+    client.force_login(secretariat)
+    response = client.get(FUPS, {"department": 999999})
+    assert rows(response) == []
+    assert response.context["form"].errors
+
+
+def test_text_search_fallback_icontains(client, secretariat, tree, is_postgres):
+    if is_postgres:
+        pytest.skip("SQLite fallback")
+    hit = followup(tree["report"], tree["parent"], text="Borgerne venter på svar.")
+    hit.action = "Vi indfører tilbagekald."
+    hit.save()
+    followup(tree["report"], tree["parent"], text="Noget andet.")
+    client.force_login(secretariat)
+    assert [r.pk for r in rows(client.get(RECS, {"q": "VENTER"}))] == [hit.recommendation_id]
+    assert [f.pk for f in rows(client.get(FUPS, {"q": "tilbagekald"}))] == [hit.pk]
+
+
+@pytest.mark.postgres
+def test_text_search_danish_full_text(client, secretariat, tree):
+    hit = followup(tree["report"], tree["parent"], text="Svartiderne på klager er for lange.")
+    hit.action = "Vi udarbejder en skabelon for klagesvar."
+    hit.save()
+    followup(tree["report"], tree["parent"], text="Noget helt andet om telefoner.")
+    client.force_login(secretariat)
+    # Danish stemming: "svartiden" finds "Svartiderne"; several words must all match.
+    assert [r.pk for r in rows(client.get(RECS, {"q": "svartiden klager"}))] == [
+        hit.recommendation_id
+    ]
+    assert rows(client.get(RECS, {"q": "svartiden hunde"})) == []
+    assert [f.pk for f in rows(client.get(FUPS, {"q": "skabeloner"}))] == [hit.pk]
+
+
+def test_danish_sort_order_of_themes(client, secretariat, tree):
+    names = ["Åben dialog", "Zoner", "Ærlighed", "Abe", "Øko"]
+    for name in names:
+        rec = RecommendationFactory(report=tree["report"], theme=ThemeFactory(name=name))
+        FollowUpFactory(recommendation=rec, department=tree["parent"])
+    client.force_login(secretariat)
+    expected = ["Abe", "Zoner", "Ærlighed", "Øko", "Åben dialog"]
+    recs = rows(client.get(RECS, {"sort": "theme"}))
+    assert [r.theme.name for r in recs] == expected
+    fups = rows(client.get(FUPS, {"sort": "theme"}))
+    assert [f.recommendation.theme.name for f in fups] == expected
+
+
+def test_department_sort_order(client, secretariat, tree):
+    report = tree["report"]
+    for name in ["Ølstykke", "Aarhus-afd", "Bakken", "Ærø"]:
+        followup(report, DepartmentFactory(name=name))
+    client.force_login(secretariat)
+    fups = rows(client.get(FUPS, {"sort": "department"}))
+    assert [f.department.name for f in fups] == ["Bakken", "Ærø", "Ølstykke", "Aarhus-afd"]
+
+
+@pytest.mark.parametrize("role", ["case_officer", "manager"])
+def test_members_never_see_other_departments(client, tree, role):
+    own = followup(tree["report"], tree["child"])
+    foreign = followup(tree["report"], tree["other"])
+    user = MembershipFactory(department=tree["parent"], role=role).user
+    client.force_login(user)
+    assert [f.pk for f in rows(client.get(FUPS))] == [own.pk]
+    # Asking for the other department explicitly is refused, not answered.
+    assert rows(client.get(FUPS, {"department": tree["other"].pk})) == []
+    recs = {r.pk for r in rows(client.get(RECS))}
+    assert own.recommendation_id in recs
+    assert foreign.recommendation_id not in recs
+    assert foreign.recommendation_id not in {
+        r.pk for r in rows(client.get(RECS, {"department": tree["other"].pk}))
+    }
+
+
+def test_council_sees_only_published_plans(client, council, tree):
+    report2 = AnnualReportFactory(year=2031)
+    hidden = followup(tree["report"], tree["parent"])
+    shown = followup(report2, tree["parent"])
+    RoundFactory(
+        report=report2, state="published", published_at=datetime.datetime.now(datetime.UTC)
+    )
+    client.force_login(council)
+    assert [f.pk for f in rows(client.get(FUPS))] == [shown.pk]
+    assert hidden.pk not in [f.pk for f in rows(client.get(FUPS, {"year": 2030}))]
+
+
+def test_login_required(client):
+    assert client.get(FUPS).status_code == 302
+    assert client.get(RECS).status_code == 302
+
+
+def test_pagination_is_bounded(client, secretariat, tree, monkeypatch):
+    from reports.dashboard import lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(lists, "MAX_PAGE", 2)
+    for _ in range(5):
+        followup(tree["report"], tree["parent"])
+    client.force_login(secretariat)
+    page = client.get(FUPS).context["page"]
+    assert (page.count, page.count_capped, len(page.rows)) == (3, True, 2)
+    assert "page=2" in page.next_query
+    last = client.get(FUPS, {"page": 99}).context["page"]
+    assert last.number == 2 and last.next_query is None
+
+
+def _count_queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    if len(ctx.captured_queries) > 15:
+        print("\n".join(q["sql"][:150] for q in ctx.captured_queries))
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url", [RECS, FUPS])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"department": "P", "status": "in_progress", "q": "x", "sort": "theme"}],
+    ids=["plain", "filtered"],
+)
+def test_query_count_same_with_1_and_50_items(client, secretariat, tree, url, params):
+    report = tree["report"]
+    early = RoundFactory(
+        report=report, kind="status", deadline=datetime.date(2030, 6, 1), state="closed"
+    )
+
+    def add(n):
+        for _ in range(n):
+            f = followup(report, tree["parent"], state=FollowUp.State.APPROVED, text="x y")
+            f.action = "x"
+            f.save()
+            StatusUpdateFactory(followup=f, round=early, status="in_progress")
+
+    params = {k: (tree["parent"].pk if v == "P" else v) for k, v in params.items()}
+    client.force_login(secretariat)
+    add(1)
+    one = _count_queries(client, url, params)
+    add(49)
+    fifty = _count_queries(client, url, params)
+    assert one == fifty
+    assert fifty <= 15
