@@ -1,10 +1,17 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import ServiceAdmin
 from departments.models import Department
-from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment, Theme
+from recommendations.models import (
+    AnnualReport,
+    ImportedDocument,
+    Recommendation,
+    RecommendationDepartment,
+    Theme,
+)
 from recommendations.services import (
     recommendation_assess,
     recommendation_create,
@@ -169,4 +176,32 @@ class RecommendationDepartmentAdmin(ServiceAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportedDocument)
+class ImportedDocumentAdmin(SimpleHistoryAdmin):
+    """Read-only: files arrive through the import (web or `import_report`), never the admin."""
+
+    list_display = ["original_name", "report", "imported_by", "imported_at"]
+    list_filter = ["report"]
+    list_select_related = ["report", "imported_by"]
+    readonly_fields = [
+        "report",
+        "file",
+        "original_name",
+        "sha256",
+        "size",
+        "summary",
+        "imported_by",
+        "imported_at",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

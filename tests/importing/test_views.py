@@ -202,3 +202,18 @@ def test_anonymous_is_sent_to_login(client):
     response = client.get(URL)
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_imported_document_is_visible_read_only_in_the_admin(client, secretariat, units):
+    from departments.services import global_roles_sync
+    from recommendations.importing.services import import_commit
+
+    global_roles_sync()
+    import_commit(actor=secretariat, name="plan.docx", data=document(), year=2024)
+    kept = ImportedDocument.objects.get()
+    client.force_login(secretariat)
+    for view, args in (("changelist", []), ("change", [kept.pk]), ("history", [kept.pk])):
+        url = reverse(f"admin:recommendations_importeddocument_{view}", args=args)
+        assert client.get(url).status_code == 200, url
+    add = reverse("admin:recommendations_importeddocument_add")
+    assert client.get(add).status_code == 403
