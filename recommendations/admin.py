@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import ServiceAdmin
 from departments.models import Department
@@ -179,11 +180,12 @@ class RecommendationDepartmentAdmin(ServiceAdmin):
 
 
 @admin.register(ImportedDocument)
-class ImportedDocumentAdmin(ServiceAdmin):
-    """Read-only: imported files are kept by the import service, exactly as uploaded."""
+class ImportedDocumentAdmin(SimpleHistoryAdmin):
+    """Read-only: files arrive through the import (web or `import_report`), never the admin."""
 
-    list_display = ["original_name", "report", "imported_by", "imported_at", "size"]
+    list_display = ["original_name", "report", "imported_by", "imported_at"]
     list_filter = ["report"]
+    list_select_related = ["report", "imported_by"]
     readonly_fields = [
         "report",
         "file",
@@ -195,8 +197,11 @@ class ImportedDocumentAdmin(ServiceAdmin):
         "imported_at",
     ]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.importing.security import CSV, DOCX, XLSX, ImportRefused, check_document
@@ -23,6 +24,10 @@ MSG_NO_TABLE = _(
 MSG_TOO_FEW_COLUMNS = _(
     "%(where)s: the table has too few columns. It needs the columns Tema, Anbefaling and "
     "Opfølgning (and optionally Status)."
+)
+MSG_TOO_MANY_ROWS = _(
+    "%(where)s: the file has more than %(limit)s table rows, more than a follow-up document "
+    "holds; it is refused."
 )
 MSG_UNREADABLE = _("The file %(file)s could not be read: %(error)s")
 MSG_NO_SECTION = _(
@@ -40,6 +45,9 @@ SECTION_RE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 WHOLE_ORGANISATION = "hele organisationen"
+# Only the first columns matter (Tema, Anbefaling, Opfølgning, Status); a sheet claiming
+# 16,384 columns must not cost 16,384 cells per row.
+MAX_COLUMNS = 8
 # Typed bullets: "- ", "• ", "– " and friends at the start of a line.
 BULLET_RE = re.compile(r"^\s*[-–—•·▪◦*‣](?:\s+|$)")
 
@@ -207,6 +215,8 @@ class _Walker:
         self.columns: int | None = None  # columns of the last header seen
         self.tables_used = 0
         self.warned_no_section = False
+        self.rows_seen = 0
+        self.max_rows = getattr(settings, "IMPORT_MAX_ROWS", 10_000)
 
     def heading(self, target: str, pos: SourcePos) -> None:
         self.section = Section(pos=pos, department=target or None)
@@ -219,6 +229,10 @@ class _Walker:
         skipped: SourcePos | None = None
         for row_number, cells in enumerate(rows, start=1):
             pos = SourcePos(self.doc.name, number, row_number)
+            self.rows_seen += 1
+            if self.rows_seen > self.max_rows:
+                raise ImportRefused(MSG_TOO_MANY_ROWS, where=str(pos), limit=self.max_rows)
+            cells = cells[:MAX_COLUMNS]
             texts = [cell.text for cell in cells]
             non_empty = [t for t in texts if t.strip()]
             if not non_empty:
@@ -361,7 +375,7 @@ def parse_xlsx(name: str, data: bytes) -> ParsedDocument:
         for number, sheet in enumerate(workbook.worksheets, start=1):
             rows = (
                 [text_cell(value) for value in values]
-                for values in sheet.iter_rows(values_only=True)
+                for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
             )
             walker.table(number, rows)
     finally:
@@ -382,7 +396,7 @@ def parse_csv(name: str, data: bytes) -> ParsedDocument:
     text = data.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     walker = _Walker(ParsedDocument(name=name, kind=CSV))
-    walker.table(1, ([text_cell(value) for value in row] for row in reader))
+    walker.table(1, ([text_cell(value) for value in row[:MAX_COLUMNS]] for row in reader))
     return walker.finish()
 
 

@@ -17,13 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ConflictError
+from config.errors import ConflictError, ServiceError
 from config.history import save_tracked
 from departments.access import access_for
 from departments.services import department_create
 from followups.models import FollowUp, StatusUpdate
 from recommendations.importing.parsing import parse_document
 from recommendations.importing.planning import ImportPlan, PlannedDepartment, build_plan
+from recommendations.importing.security import ImportRefused
 from recommendations.models import AnnualReport, ImportedDocument, Recommendation
 from recommendations.services import recommendation_create, report_create, theme_get_or_create
 
@@ -31,6 +32,7 @@ from recommendations.services import recommendation_create, report_create, theme
 REPORT_TITLE = "Borgerrådgiverens årsberetning {year}"
 
 MSG_NOT_SECRETARIAT = _("Only the secretariat can import documents.")
+MSG_AT = _("%(where)s: %(error)s")
 MSG_PLAN_CHANGED = _(
     "The file or the data changed since the preview was shown. Review the new preview and "
     "import again."
@@ -110,44 +112,53 @@ def _apply(plan: ImportPlan, *, actor) -> AnnualReport:
     themes = {}
     for name in plan.themes:
         themes[name.casefold()] = theme_get_or_create(actor=actor, name=name)
-    today = timezone.localdate()
     for planned in plan.recommendations:
-        recommendation = planned.existing
-        if recommendation is None:
-            recommendation = recommendation_create(
-                actor=actor,
-                report=report,
-                theme=themes[planned.theme.casefold()],
-                text=planned.text,
-                scope=planned.scope,
-                departments=_departments(planned.departments)
-                if planned.scope == Recommendation.Scope.DEPARTMENTS
-                else [],
-            )
-        for followup_plan in planned.followups:
-            followup = followup_plan.existing
-            if followup_plan.create:
-                followup = FollowUp(
-                    recommendation=recommendation,
-                    department=followup_plan.department.department,
-                    action=followup_plan.action,
-                    # The document is the administration's adopted plan.
-                    state=FollowUp.State.APPROVED,
-                )
-                save_tracked(followup, actor=actor)
-            if followup_plan.create_status and plan.status_round is not None:
-                save_tracked(
-                    StatusUpdate(
-                        followup=followup,
-                        round=plan.status_round,
-                        status=followup_plan.status,
-                        text=followup_plan.status_text,
-                        author=actor,
-                        reported_on=today,
-                    ),
-                    actor=actor,
-                )
+        try:
+            _apply_recommendation(plan, planned, report=report, themes=themes, actor=actor)
+        except ConflictError:
+            raise
+        except ServiceError as exc:
+            raise ImportRefused(MSG_AT, where=str(planned.pos), error=exc.message) from exc
     return report
+
+
+def _apply_recommendation(plan, planned, *, report, themes, actor) -> None:
+    today = timezone.localdate()
+    recommendation = planned.existing
+    if recommendation is None:
+        recommendation = recommendation_create(
+            actor=actor,
+            report=report,
+            theme=themes[planned.theme.casefold()],
+            text=planned.text,
+            scope=planned.scope,
+            departments=_departments(planned.departments)
+            if planned.scope == Recommendation.Scope.DEPARTMENTS
+            else [],
+        )
+    for followup_plan in planned.followups:
+        followup = followup_plan.existing
+        if followup_plan.create:
+            followup = FollowUp(
+                recommendation=recommendation,
+                department=followup_plan.department.department,
+                action=followup_plan.action,
+                # The document is the administration's adopted plan.
+                state=FollowUp.State.APPROVED,
+            )
+            save_tracked(followup, actor=actor)
+        if followup_plan.create_status and plan.status_round is not None:
+            save_tracked(
+                StatusUpdate(
+                    followup=followup,
+                    round=plan.status_round,
+                    status=followup_plan.status,
+                    text=followup_plan.status_text,
+                    author=actor,
+                    reported_on=today,
+                ),
+                actor=actor,
+            )
 
 
 def _departments(entries: list[PlannedDepartment]) -> list:

@@ -1,2 +1,10 @@
+from django.urls import path
+
+from recommendations.importing import views
+
 app_name = "importing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("<str:token>/", views.preview, name="preview"),
+    path("<str:token>/import/", views.commit, name="commit"),
+]

@@ -141,3 +141,15 @@ def test_good_files_pass():
     parse_document("ok.docx", good_docx())
     parse_document("ok.xlsx", make_xlsx([[ORG], HEADER, ["Dialog", "Tekst", "A"]]))
     parse_document("ok.csv", make_csv([[ORG], HEADER, ["Dialog", "Tekst", "A"]]))
+
+
+def test_too_many_rows_is_refused(settings):
+    settings.IMPORT_MAX_ROWS = 50
+    rows = [[ORG], HEADER] + [["Dialog", f"Tekst {i}", "A"] for i in range(60)]
+    assert "more than 50 table rows" in refused("lang.csv", make_csv(rows))
+
+
+def test_wide_sheet_reads_only_the_first_columns():
+    wide = ["Dialog", "Tekst", "A", "", *["x"] * 2000]
+    doc = parse_document("bred.xlsx", make_xlsx([[ORG], HEADER, wide]))
+    assert doc.sections[0].rows[0].text == "Tekst"

@@ -1,0 +1,159 @@
+"""Web import for the secretariat: upload → preview with every warning → commit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from config.errors import ConflictError, ServiceError
+from departments.access import access_for
+from recommendations.importing import staging
+from recommendations.importing.forms import CommitForm, UploadForm
+from recommendations.importing.security import check_size
+from recommendations.importing.services import file_sha256, import_commit, import_preview
+
+SESSION_KEY = "importing_staged"
+MAX_STAGED_PER_SESSION = 5
+
+
+def _require_secretariat(request: HttpRequest) -> None:
+    if not access_for(request.user).is_secretariat:
+        raise PermissionDenied
+
+
+def _staged(request: HttpRequest, token: str) -> tuple[dict, bytes]:
+    """The session's staged upload, checked against the checksum taken at upload."""
+    entry = request.session.get(SESSION_KEY, {}).get(token)
+    data = staging.load(token) if entry else None
+    if entry is None or data is None or file_sha256(data) != entry["sha256"]:
+        raise Http404
+    return entry, data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    _require_secretariat(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            check_size(upload.name, upload.size)  # before reading a byte of it
+            data = upload.read()
+            plan = import_preview(
+                name=upload.name,
+                data=data,
+                year=form.cleaned_data["year"],
+                create_departments=form.cleaned_data["create_departments"],
+            )
+        except ServiceError as exc:
+            form.add_error("file", exc.message)
+        else:
+            token = staging.stage(data)
+            staged = request.session.get(SESSION_KEY, {})
+            for old in list(staged)[: max(0, len(staged) - MAX_STAGED_PER_SESSION + 1)]:
+                staging.discard(old)
+                del staged[old]
+            staged[token] = {
+                "name": plan.document.name,
+                "sha256": file_sha256(data),
+                "year": plan.year,
+                "create_departments": plan.create_departments,
+            }
+            request.session[SESSION_KEY] = staged
+            return redirect("importing:preview", token=token)
+    return render(
+        request,
+        "importing/upload.html",
+        {"form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _preview_page(request, token, entry, data, *, error: str = "", status: int = 200):
+    try:
+        plan = import_preview(
+            name=entry["name"],
+            data=data,
+            year=entry["year"],
+            create_departments=entry["create_departments"],
+        )
+    except ServiceError as exc:
+        return render(
+            request,
+            "importing/upload.html",
+            {"form": UploadForm(), "error": exc.message},
+            status=422,
+        )
+    form = CommitForm(initial={"sha256": entry["sha256"], "fingerprint": plan.fingerprint()})
+    return render(
+        request,
+        "importing/preview.html",
+        {
+            "plan": plan,
+            "summary": plan.summary(),
+            "details": plan.details(),
+            "form": form,
+            "token": token,
+            "entry": entry,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET"])
+def preview(request: HttpRequest, token: str) -> HttpResponse:
+    _require_secretariat(request)
+    entry, data = _staged(request, token)
+    return _preview_page(request, token, entry, data)
+
+
+@login_required
+@require_POST
+def commit(request: HttpRequest, token: str) -> HttpResponse:
+    _require_secretariat(request)
+    entry, data = _staged(request, token)
+    form = CommitForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["sha256"] != entry["sha256"]:
+        return _preview_page(
+            request, token, entry, data, error=_("The form was incomplete."), status=422
+        )
+    try:
+        result = import_commit(
+            actor=request.user,
+            name=entry["name"],
+            data=data,
+            year=entry["year"],
+            create_departments=entry["create_departments"],
+            expected_fingerprint=form.cleaned_data["fingerprint"],
+        )
+    except ConflictError as exc:
+        return _preview_page(request, token, entry, data, error=exc.message, status=409)
+    except ServiceError as exc:
+        return _preview_page(request, token, entry, data, error=exc.message, status=422)
+    staging.discard(token)
+    staged = request.session.get(SESSION_KEY, {})
+    staged.pop(token, None)
+    request.session[SESSION_KEY] = staged
+    summary = result.plan.summary()
+    messages.success(
+        request,
+        _(
+            "%(file)s was imported: %(recommendations)s recommendations, %(followups)s "
+            "follow-ups and %(warnings)s warnings."
+        )
+        % {
+            "file": entry["name"],
+            "recommendations": summary["recommendations"],
+            "followups": summary["followups"],
+            "warnings": len(summary["warnings"]),
+        },
+    )
+    return redirect(result.report)

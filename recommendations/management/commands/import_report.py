@@ -1,0 +1,112 @@
+"""Import a follow-up document (Word, Excel or CSV) into an annual report.
+
+The last line printed is JSON with the figures, e.g.
+{"sections": 2, "themes": 3, "recommendations": 4, "followups": 6, "actions": 9, "warnings": []}
+"""
+
+import json
+import os
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from config.errors import ServiceError
+from departments.access import GlobalRole, access_for
+from departments.services import user_set_global_roles
+from recommendations.importing.planning import ImportPlan
+from recommendations.importing.security import check_size
+from recommendations.importing.services import import_commit, import_preview
+
+SYSTEM_USERNAME = "import"
+
+
+def system_user():
+    """The user imports are attributed to when no --user is given (no password, cannot log in)."""
+    user_model = get_user_model()
+    with transaction.atomic():
+        user, created = user_model.objects.get_or_create(
+            username=SYSTEM_USERNAME, defaults={"first_name": "Import", "is_active": True}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        if not access_for(user).is_secretariat:
+            user_set_global_roles(user=user, roles={GlobalRole.SECRETARIAT}, actor=None)
+    return user
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the tables of a follow-up document (.docx, .xlsx or .csv) into the annual "
+        "report of --year. The last output line is JSON with the counts and warnings."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The .docx, .xlsx or .csv file to import.")
+        parser.add_argument("--year", type=int, required=True, help="The annual report's year.")
+        parser.add_argument(
+            "--create-departments",
+            action="store_true",
+            help="Create departments named by section headings that do not exist yet.",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Only show what would be imported."
+        )
+        parser.add_argument(
+            "--user",
+            help=(
+                "Username of the secretariat user the changes are attributed to "
+                f"(default: the system user '{SYSTEM_USERNAME}', created if missing)."
+            ),
+        )
+
+    def handle(self, *args, **options):
+        path = options["file"]
+        name = os.path.basename(path)
+        year = options["year"]
+        if not 1990 <= year <= 2200:
+            raise CommandError(f"--year must be between 1990 and 2200, not {year}.")
+        try:
+            check_size(name, os.path.getsize(path))
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror}") from exc
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+        create = options["create_departments"]
+        try:
+            if options["dry_run"]:
+                plan = import_preview(name=name, data=data, year=year, create_departments=create)
+            else:
+                actor = self._actor(options["user"])
+                plan = import_commit(
+                    actor=actor, name=name, data=data, year=year, create_departments=create
+                ).plan
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
+        except PermissionDenied as exc:
+            raise CommandError(str(exc)) from exc
+        self._report(plan, dry_run=options["dry_run"])
+
+    def _actor(self, username: str | None):
+        if not username:
+            return system_user()
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"No active user is called {username!r}.")
+        if not access_for(user).is_secretariat:
+            raise CommandError(f"{username!r} is not in the secretariat and cannot import.")
+        return user
+
+    def _report(self, plan: ImportPlan, *, dry_run: bool) -> None:
+        verb = "Would import" if dry_run else "Imported"
+        self.stdout.write(f"{verb} {plan.document.name} into the annual report {plan.year}.")
+        for section in plan.sections:
+            heading = section.heading or "hele organisationen"
+            self.stdout.write(f"  {heading}: {len(section.recommendations)} recommendations")
+        for warning in plan.warnings:
+            self.stdout.write(f"  warning: {warning.message}")
+        self.stdout.write(json.dumps(plan.summary(), ensure_ascii=False))
