@@ -105,6 +105,7 @@ def test_pdf_download_renders_once_per_data_version(client, report_data, secreta
     assert len(calls) == 2
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection
 def test_pdf_queued_shows_progress_page(client, report_data, secretariat, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client.force_login(secretariat)
