@@ -129,3 +129,30 @@ def test_pdf_queued_shows_progress_page(client, report_data, secretariat, settin
     assert "hx-trigger" not in page.content.decode()
     assert reverse("reports:pdf", args=[2031]) in page.content.decode()
     assert client.get(url("pdf")).status_code == 200
+
+
+def test_preview_as_of_a_past_date(client, report_data, secretariat):
+    import datetime
+
+    from django.utils import timezone
+
+    from config.history import save_tracked
+
+    followup = report_data.dept_followup
+    save_tracked(followup, actor=secretariat)
+    followup.action = "Senere tekst."
+    save_tracked(followup, actor=secretariat)
+    from followups.models import FollowUp
+
+    later = timezone.now() + datetime.timedelta(days=3)
+    FollowUp.history.filter(action="Senere tekst.").update(history_date=later)
+    rec = followup.recommendation
+    save_tracked(rec, actor=secretariat)
+    save_tracked(rec.theme, actor=secretariat)
+    save_tracked(report_data.aeldre, actor=secretariat)
+    client.force_login(secretariat)
+    today = timezone.localdate().isoformat()
+    html = client.get(url("preview", pr=today)).content.decode()
+    assert "Fast skabelon." in html
+    assert "Senere tekst." not in html
+    assert "Senere tekst." in client.get(url("preview")).content.decode()
