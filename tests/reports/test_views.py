@@ -117,9 +117,16 @@ def test_pdf_queued_shows_progress_page(client, report_data, secretariat, settin
     html = page.content.decode()
     assert 'hx-trigger="every 2s"' in html
     assert 'http-equiv="refresh"' in html
-    # Another user may not look at this user's task.
-    client.force_login(factories.UserFactory(roles=["secretariat"]))
+    # Asking again while it is queued waits for the same task.
+    again = client.get(url("pdf"))
+    assert again.status_code == 302 and again["Location"] == status_url
+    # A user who sees other data may not look at this task.
+    client.force_login(factories.MembershipFactory(department=report_data.boern).user)
     assert client.get(status_url).status_code == 404
+    # A user who sees exactly the same data joins the same task.
+    client.force_login(factories.UserFactory(roles=["secretariat"]))
+    assert client.get(status_url).status_code == 200
+    assert client.get(url("pdf"))["Location"] == status_url
     # The worker runs it; then the page offers the file.
     from django.core.management import call_command
 
