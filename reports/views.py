@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 from django_tasks import TaskResultStatus
 
@@ -167,7 +168,7 @@ def report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
         spreadsheets.to_xlsx(table),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "xlsx")}"'
+    response["Content-Disposition"] = content_disposition_header(True, _filename(table, "xlsx"))
     return response
 
 
@@ -179,7 +180,7 @@ def report_csv(request: HttpRequest, year: int) -> HttpResponse:
     response = HttpResponse(
         "\ufeff" + spreadsheets.to_csv(table), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "csv")}"'
+    response["Content-Disposition"] = content_disposition_header(True, _filename(table, "csv"))
     return response
 
 
