@@ -63,6 +63,10 @@ class ReportRequest:
         }
 
 
+def pending_key(data_version: str) -> str:
+    return f"report-pdf-task:{data_version}"
+
+
 def cache_name(data_version: str) -> str:
     return f"{CACHE_DIR}/{data_version}.pdf"
 
@@ -89,6 +93,7 @@ def render_report_pdf(
     department_id: int | None = None,
     as_of: str | None = None,
     user_id: int | None = None,
+    data_version: str | None = None,  # the version asked for; a key for waiting requests
 ) -> dict:
     request = ReportRequest(year, round_id, department_id, as_of, user_id)
     table = request.table()

@@ -21,14 +21,14 @@ from typing import Any
 from django.contrib.auth import get_user_model
 
 from config.text import danish_key
-from departments.access import Access
+from departments.access import Access, access_for
 from departments.models import Department
 from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
 from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment, Theme
 
 # Raise when the document templates change in a way that changes rendered output: it is
 # part of the data version, so cached renderings from older templates are not reused.
-TEMPLATE_VERSION = "3"
+TEMPLATE_VERSION = "4"
 
 ORGANISATION_HEADING = "Anbefalinger og handlinger som vedrører hele organisationen"
 DEPARTMENT_HEADING = "Anbefalinger og handlinger som vedrører {name}"
@@ -271,6 +271,11 @@ def _historical_source(report: AnnualReport, user, as_of: datetime.datetime) -> 
         for r in FollowUpRound.history.as_of(as_of).filter(report_id=report.pk)
         if r.pk in visible_rounds
     }
+    if access_for(user).is_read_only:
+        # Read-only roles see what was published *then*, not drafts of a round published later.
+        rounds = {pk: r for pk, r in rounds.items() if r.state == FollowUpRound.State.PUBLISHED}
+        if not any(r.kind == FollowUpRound.Kind.PLAN for r in rounds.values()):
+            followups = []
     followup_ids = {f.pk for f in followups}
     statuses = [
         s
@@ -284,8 +289,6 @@ def _historical_source(report: AnnualReport, user, as_of: datetime.datetime) -> 
 def _assemble(
     source: _Source, user, round: FollowUpRound | None, department: Department | None
 ) -> list[Section]:
-    from departments.access import access_for
-
     # Status as of the round: the newest status given in that round or an earlier one.
     latest: dict[int, Any] = {}
     cutoff = round.deadline if round else None

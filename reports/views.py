@@ -6,11 +6,13 @@ import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 from django_tasks import TaskResultStatus
 
@@ -21,7 +23,7 @@ from recommendations.models import AnnualReport
 from reports import spreadsheets
 from reports.documents import document_context
 from reports.models import ReportEdition
-from reports.rendering import ReportRequest, cached_pdf, render_report_pdf
+from reports.rendering import ReportRequest, cached_pdf, pending_key, render_report_pdf
 from reports.tables import ReportTable, build_table
 
 
@@ -109,10 +111,16 @@ def preview(request: HttpRequest, year: int) -> HttpResponse:
 def report_pdf(request: HttpRequest, year: int) -> HttpResponse:
     """Serve the cached PDF for this data version, or render it in the background."""
     params, table = _params(request, year)
-    name = cached_pdf(table.data_version())
+    version = table.data_version()
+    name = cached_pdf(version)
     if name is None:
-        result = render_report_pdf.enqueue(**params.as_kwargs())
+        # One rendering per data version, however often it is asked for while queued.
+        pending = cache.get(pending_key(version))
+        if pending:
+            return redirect(reverse("reports:pdf_status", args=[year, pending]) + _query(request))
+        result = render_report_pdf.enqueue(**params.as_kwargs(), data_version=version)
         if result.status != TaskResultStatus.SUCCESSFUL:
+            cache.set(pending_key(version), result.id, timeout=15 * 60)
             url = reverse("reports:pdf_status", args=[year, result.id])
             return redirect(url + _query(request))
         name = result.return_value["file"]
@@ -132,8 +140,14 @@ def pdf_status(request: HttpRequest, year: int, task_id: str) -> HttpResponse:
         result = render_report_pdf.get_result(task_id)
     except Exception as exc:  # unknown id, or a backend that keeps no results
         raise Http404 from exc
-    if result.kwargs.get("user_id") != request.user.pk or result.kwargs.get("year") != year:
+    # The user's own task, or a task rendering exactly the data this user may see now.
+    _params_, table = _params(request, year)
+    own = result.kwargs.get("user_id") == request.user.pk
+    same_data = result.kwargs.get("data_version") == table.data_version()
+    if result.kwargs.get("year") != year or not (own or same_data):
         raise Http404
+    if result.is_finished:
+        cache.delete(pending_key(result.kwargs.get("data_version") or ""))
     context = {
         "year": year,
         "result": result,
@@ -154,7 +168,7 @@ def report_xlsx(request: HttpRequest, year: int) -> HttpResponse:
         spreadsheets.to_xlsx(table),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "xlsx")}"'
+    response["Content-Disposition"] = content_disposition_header(True, _filename(table, "xlsx"))
     return response
 
 
@@ -166,7 +180,7 @@ def report_csv(request: HttpRequest, year: int) -> HttpResponse:
     response = HttpResponse(
         "\ufeff" + spreadsheets.to_csv(table), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(table, "csv")}"'
+    response["Content-Disposition"] = content_disposition_header(True, _filename(table, "csv"))
     return response
 
 

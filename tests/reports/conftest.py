@@ -79,5 +79,8 @@ def report_data(db, secretariat) -> ReportData:
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     """A fresh storage per test, so the PDF cache of one test never serves another."""
+    from django.core.cache import cache
+
+    cache.clear()  # no pending-rendering keys from another test
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

@@ -192,3 +192,16 @@ def test_resolve_static_accepts_our_files(url):
 )
 def test_resolve_static_refuses(url):
     assert resolve_static(url) is None
+
+
+def test_recommendation_taller_than_a_page_renders(report_data, secretariat):
+    """Many departments answering one recommendation: more than a page for one row group."""
+    long_text = "\n".join(f"- Linje {i} om hvad forvaltningen gør ved det." for i in range(12))
+    rec = report_data.org_followups[0].recommendation
+    for i in range(8):
+        department = factories.DepartmentFactory(name=f"Forvaltning {i:02d}")
+        factories.FollowUpFactory(recommendation=rec, department=department, action=long_text)
+    rendered = report_pdf(build_table(report=report_data.report, user=secretariat))
+    texts = page_texts(rendered.content)
+    assert "Forvaltning 07" in "\n".join(texts)
+    assert rendered.pages >= 6

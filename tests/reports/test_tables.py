@@ -138,3 +138,38 @@ def test_data_version_changes_with_data(report_data, secretariat, attr):
     setattr(followup, attr, "Noget andet.")
     followup.save()
     assert build_table(report=report_data.report, user=secretariat).data_version() != before
+
+
+def test_council_as_of_sees_only_what_was_published_then(report_data, council, secretariat):
+    from followups.models import FollowUpRound
+
+    plan = report_data.plan
+    plan.state = "closed"
+    plan.published_at = None
+    for obj in [
+        report_data.report,
+        report_data.aeldre,
+        report_data.boern,
+        *report_data.org_followups,
+    ]:
+        save_tracked(obj, actor=secretariat)
+    save_tracked(report_data.dept_followup, actor=secretariat)
+    rec = report_data.dept_followup.recommendation
+    for obj in [rec, rec.theme, report_data.org_followups[0].recommendation]:
+        save_tracked(obj, actor=secretariat)
+    FollowUpRound.objects.filter(pk=plan.pk).update(state="closed", published_at=None)
+    plan.refresh_from_db()
+    save_tracked(plan, actor=secretariat)  # history: the plan was closed, not yet published
+    moment = timezone.now()
+    plan.state = "published"
+    plan.published_at = moment + datetime.timedelta(seconds=1)
+    save_tracked(plan, actor=secretariat)
+    FollowUpRound.history.filter(state="published").update(
+        history_date=moment + datetime.timedelta(seconds=1)
+    )
+    then = build_table(report=report_data.report, user=council, as_of=moment)
+    assert flat(then) == []
+    now = build_table(report=report_data.report, user=council)
+    assert len(flat(now)) == 3
+    # The secretariat sees the follow-ups as they stood then.
+    assert len(flat(build_table(report=report_data.report, user=secretariat, as_of=moment))) == 3

@@ -105,7 +105,7 @@ def test_pdf_download_renders_once_per_data_version(client, report_data, secreta
     assert len(calls) == 2
 
 
-@pytest.mark.django_db(transaction=True)  # the worker closes connections, as in production
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection
 def test_pdf_queued_shows_progress_page(client, report_data, secretariat, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client.force_login(secretariat)
@@ -117,9 +117,16 @@ def test_pdf_queued_shows_progress_page(client, report_data, secretariat, settin
     html = page.content.decode()
     assert 'hx-trigger="every 2s"' in html
     assert 'http-equiv="refresh"' in html
-    # Another user may not look at this user's task.
-    client.force_login(factories.UserFactory(roles=["secretariat"]))
+    # Asking again while it is queued waits for the same task.
+    again = client.get(url("pdf"))
+    assert again.status_code == 302 and again["Location"] == status_url
+    # A user who sees other data may not look at this task.
+    client.force_login(factories.MembershipFactory(department=report_data.boern).user)
     assert client.get(status_url).status_code == 404
+    # A user who sees exactly the same data joins the same task.
+    client.force_login(factories.UserFactory(roles=["secretariat"]))
+    assert client.get(status_url).status_code == 200
+    assert client.get(url("pdf"))["Location"] == status_url
     # The worker runs it; then the page offers the file.
     from django.core.management import call_command
 
@@ -129,3 +136,30 @@ def test_pdf_queued_shows_progress_page(client, report_data, secretariat, settin
     assert "hx-trigger" not in page.content.decode()
     assert reverse("reports:pdf", args=[2031]) in page.content.decode()
     assert client.get(url("pdf")).status_code == 200
+
+
+def test_preview_as_of_a_past_date(client, report_data, secretariat):
+    import datetime
+
+    from django.utils import timezone
+
+    from config.history import save_tracked
+
+    followup = report_data.dept_followup
+    save_tracked(followup, actor=secretariat)
+    followup.action = "Senere tekst."
+    save_tracked(followup, actor=secretariat)
+    from followups.models import FollowUp
+
+    later = timezone.now() + datetime.timedelta(days=3)
+    FollowUp.history.filter(action="Senere tekst.").update(history_date=later)
+    rec = followup.recommendation
+    save_tracked(rec, actor=secretariat)
+    save_tracked(rec.theme, actor=secretariat)
+    save_tracked(report_data.aeldre, actor=secretariat)
+    client.force_login(secretariat)
+    today = timezone.localdate().isoformat()
+    html = client.get(url("preview", pr=today)).content.decode()
+    assert "Fast skabelon." in html
+    assert "Senere tekst." not in html
+    assert "Senere tekst." in client.get(url("preview")).content.decode()
