@@ -76,7 +76,7 @@ def apply_followup_criteria(
     if data.get("status"):
         queryset = queryset.with_latest_status_in([data["status"]])
     if data.get("state"):
-        queryset = queryset.filter(state=data["state"])
+        queryset = queryset.filter(state__in=data["state"])
     if data.get("completion") == "open":
         queryset = queryset.unfinished()
     elif data.get("completion") == "finished":
@@ -125,8 +125,11 @@ class BaseListFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Latest status"), choices=STATUS_CHOICES, method="_unused"
     )
-    state = django_filters.ChoiceFilter(
-        label=_("Workflow state"), choices=FollowUp.State.choices, method="_unused"
+    state = django_filters.MultipleChoiceFilter(
+        label=_("Workflow state"),
+        choices=FollowUp.State.choices,
+        widget=forms.CheckboxSelectMultiple,
+        method="_unused",
     )
     completion = django_filters.ChoiceFilter(
         label=_("Finished or not"), choices=COMPLETION_CHOICES, method="_unused"

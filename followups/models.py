@@ -307,21 +307,6 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             .order_by()
         )
 
-    def slippage_by_department(self):
-        """Per department: follow-ups whose target date moved, and all follow-ups with a date."""
-        moved = Q(original_target_date__isnull=False) & ~Q(
-            target_date=models.F("original_target_date")
-        )
-        return (
-            self.values("department_id")
-            .annotate(
-                with_date=Count("pk", filter=Q(target_date__isnull=False), distinct=True),
-                moved=Count("pk", filter=moved, distinct=True),
-                changes=Count("date_changes"),
-            )
-            .order_by()
-        )
-
 
 class FollowUp(models.Model):
     """One department's answer to one recommendation: "Opfølgning – Hvad gør vi?"."""
