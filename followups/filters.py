@@ -196,7 +196,7 @@ def department_choices(departments, visible) -> list[tuple[int, str]]:
 
 class FollowUpFilter(BaseListFilter):
     sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=[], method="_unused", empty_label=_("Newest report first")
+        label=_("Sort by"), choices=[], method="_unused", empty_label=_("Newest first")
     )
     SORT_CHOICES = [
         ("theme", _("Theme (A–Å)")),
@@ -220,7 +220,9 @@ class FollowUpFilter(BaseListFilter):
         if data.get("theme"):
             queryset = queryset.filter(recommendation__theme_id=int(data["theme"]))
         queryset = apply_followup_criteria(queryset, data, self.children)
-        newest = ("-recommendation__report__year", "recommendation__number", "pk")
+        # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
+        # first page never sorts 600,000 rows.
+        newest = ("-recommendation_id", "pk")
         sort = data.get("sort")
         if sort == "theme":
             key = danish_order(
@@ -235,4 +237,8 @@ class FollowUpFilter(BaseListFilter):
             return queryset.order_by(key, *newest)
         if sort == "target_date":
             return queryset.order_by("target_date", "pk")
+        if "search_rank" in queryset.query.annotations:
+            # A text search without a chosen order: best matches first (and the plan uses
+            # the GIN index instead of walking the newest-first index).
+            return queryset.order_by("-search_rank", *newest)
         return queryset.order_by(*newest)
