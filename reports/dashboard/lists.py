@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from departments.access import access_for
 from followups.filters import FollowUpFilter
 from followups.models import ActionStatus, FollowUp
 from recommendations.filters import RecommendationFilter
@@ -186,6 +187,11 @@ def filter_fields(form) -> list[FilterField]:
     return fields
 
 
+def has_dashboard(user) -> bool:
+    access = access_for(user)
+    return access.is_secretariat or access.is_ombudsman or bool(access.manager_of)
+
+
 @login_required
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     filterset = RecommendationFilter(
@@ -198,7 +204,12 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/recommendation_list.html",
-        {"page": page, "form": filterset.form, "fields": filter_fields(filterset.form)},
+        {
+            "page": page,
+            "form": filterset.form,
+            "fields": filter_fields(filterset.form),
+            "show_dashboard_link": has_dashboard(request.user),
+        },
     )
 
 
@@ -223,5 +234,10 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/followup_list.html",
-        {"page": page, "form": filterset.form, "fields": filter_fields(filterset.form)},
+        {
+            "page": page,
+            "form": filterset.form,
+            "fields": filter_fields(filterset.form),
+            "show_dashboard_link": has_dashboard(request.user),
+        },
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -47,16 +47,28 @@ class Unit:
 
 
 class Links:
+    """Query strings for the lists. Built by hand: a page has ~1,000 links, and every value
+    is an id, a year or a fixed ASCII word, so urlencode's quoting is not needed."""
+
     def __init__(self, base: dict[str, str]):
         self.base = base
         self.followups = reverse("dashboard:followups")
         self.recommendations = reverse("dashboard:recommendations")
 
+    def _query(self, params: dict) -> str:
+        merged = {**self.base, **params}
+        return "&".join(f"{k}={_safe(v)}" for k, v in merged.items() if v not in (None, ""))
+
     def f(self, **params) -> str:
-        return f"{self.followups}?{urlencode({**self.base, **_clean(params)})}"
+        return f"{self.followups}?{self._query(params)}"
 
     def r(self, **params) -> str:
-        return f"{self.recommendations}?{urlencode({**self.base, **_clean(params)})}"
+        return f"{self.recommendations}?{self._query(params)}"
+
+
+def _safe(value) -> str:
+    text = str(value)
+    return text if text.replace("_", "").isalnum() and text.isascii() else quote_plus(text)
 
 
 def _clean(params: dict) -> dict[str, str]:
@@ -148,6 +160,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 None,
             ),
             "scope_all": scope is None,
+            "show_dashboard_link": True,
             "drill": [(u.pk, u.label) for u in units if not u.only_this and children.get(u.pk)],
             "today": today,
         },
