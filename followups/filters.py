@@ -76,7 +76,7 @@ def apply_followup_criteria(
     if data.get("status"):
         queryset = queryset.with_latest_status_in([data["status"]])
     if data.get("state"):
-        queryset = queryset.filter(state=data["state"])
+        queryset = queryset.filter(state__in=data["state"])
     if data.get("completion") == "open":
         queryset = queryset.unfinished()
     elif data.get("completion") == "finished":
@@ -125,8 +125,11 @@ class BaseListFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Latest status"), choices=STATUS_CHOICES, method="_unused"
     )
-    state = django_filters.ChoiceFilter(
-        label=_("Workflow state"), choices=FollowUp.State.choices, method="_unused"
+    state = django_filters.MultipleChoiceFilter(
+        label=_("Workflow state"),
+        choices=FollowUp.State.choices,
+        widget=forms.CheckboxSelectMultiple,
+        method="_unused",
     )
     completion = django_filters.ChoiceFilter(
         label=_("Finished or not"), choices=COMPLETION_CHOICES, method="_unused"
@@ -193,7 +196,7 @@ def department_choices(departments, visible) -> list[tuple[int, str]]:
 
 class FollowUpFilter(BaseListFilter):
     sort = django_filters.ChoiceFilter(
-        label=_("Sort by"), choices=[], method="_unused", empty_label=_("Newest report first")
+        label=_("Sort by"), choices=[], method="_unused", empty_label=_("Newest first")
     )
     SORT_CHOICES = [
         ("theme", _("Theme (A–Å)")),
@@ -217,7 +220,9 @@ class FollowUpFilter(BaseListFilter):
         if data.get("theme"):
             queryset = queryset.filter(recommendation__theme_id=int(data["theme"]))
         queryset = apply_followup_criteria(queryset, data, self.children)
-        newest = ("-recommendation__report__year", "recommendation__number", "pk")
+        # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
+        # first page never sorts 600,000 rows.
+        newest = ("-recommendation_id", "pk")
         sort = data.get("sort")
         if sort == "theme":
             key = danish_order(
@@ -232,4 +237,8 @@ class FollowUpFilter(BaseListFilter):
             return queryset.order_by(key, *newest)
         if sort == "target_date":
             return queryset.order_by("target_date", "pk")
+        if "search_rank" in queryset.query.annotations:
+            # A text search without a chosen order: best matches first (and the plan uses
+            # the GIN index instead of walking the newest-first index).
+            return queryset.order_by("-search_rank", *newest)
         return queryset.order_by(*newest)

@@ -222,10 +222,13 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         if not text:
             return self
         if connections[self.db].vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchVector
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
-            return self.alias(action_search=SearchVector("action", config="danish")).filter(
-                action_search=SearchQuery(text, config="danish", search_type="websearch")
+            vector = SearchVector("action", config="danish")
+            query = SearchQuery(text, config="danish", search_type="websearch")
+            # search_rank lets the lists show the best matches first.
+            return self.alias(action_search=vector, search_rank=SearchRank(vector, query)).filter(
+                action_search=query
             )
         return self.filter(action__icontains=text)
 
@@ -304,21 +307,6 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             self.unfinished()
             .values("department_id", "recommendation__report__year")
             .annotate(n=Count("pk"))
-            .order_by()
-        )
-
-    def slippage_by_department(self):
-        """Per department: follow-ups whose target date moved, and all follow-ups with a date."""
-        moved = Q(original_target_date__isnull=False) & ~Q(
-            target_date=models.F("original_target_date")
-        )
-        return (
-            self.values("department_id")
-            .annotate(
-                with_date=Count("pk", filter=Q(target_date__isnull=False), distinct=True),
-                moved=Count("pk", filter=moved, distinct=True),
-                changes=Count("date_changes"),
-            )
             .order_by()
         )
 

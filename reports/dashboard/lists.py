@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
+from departments.access import access_for
 from followups.filters import FollowUpFilter
 from followups.models import ActionStatus, FollowUp
 from recommendations.filters import RecommendationFilter
@@ -74,6 +78,120 @@ def paginate(request: HttpRequest, queryset, decorate=None) -> Page:
     )
 
 
+@dataclass
+class FilterField:
+    """A filter field with its control pre-rendered (selects with hundreds of options are
+    much faster built here than through Django's per-option widget templates)."""
+
+    id: str
+    label: str
+    help_text: str
+    errors: list[str]
+    checkbox: bool
+    control: SafeString
+    hint_id: str = ""
+    group: bool = False  # a fieldset with its own legend
+
+
+def _options(choices, selected: set[str], empty_label: str | None) -> SafeString:
+    parts = []
+    if empty_label is not None:
+        parts.append(format_html('<option value="">{}</option>', empty_label))
+    for value, label in choices:
+        if value in ("", None):
+            continue
+        value = str(value)
+        parts.append(
+            format_html(
+                '<option value="{}"{}>{}</option>',
+                value,
+                mark_safe(" selected") if value in selected else "",
+                label,
+            )
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every part is format_html-escaped)
+
+
+def filter_fields(form) -> list[FilterField]:
+    fields = []
+    for bound in form.visible_fields():
+        field = bound.field
+        widget = field.widget
+        html_id = bound.id_for_label or f"id_{bound.html_name}"
+        name = bound.html_name
+        value = bound.value()
+        hint = f"hint-{name}" if field.help_text else ""
+        described = format_html(' aria-describedby="{}"', hint) if hint else ""
+        checkbox = isinstance(widget, forms.CheckboxInput)
+        if checkbox:
+            checked = mark_safe(" checked") if value in (True, "true", "on", "True") else ""
+            control = format_html(
+                '<input type="checkbox" class="form-checkbox" name="{}" id="{}" value="true"{}>',
+                name,
+                html_id,
+                checked,
+            )
+        elif isinstance(widget, forms.CheckboxSelectMultiple):
+            selected = {str(v) for v in (value or [])}
+            items = [
+                format_html(
+                    '<div class="form-group-checkbox"><input type="checkbox" class="form-checkbox"'
+                    ' name="{}" id="{}_{}" value="{}"{}><label class="form-label" for="{}_{}">'
+                    "{}</label></div>",
+                    name,
+                    html_id,
+                    i,
+                    v,
+                    mark_safe(" checked") if str(v) in selected else "",
+                    html_id,
+                    i,
+                    label,
+                )
+                for i, (v, label) in enumerate(field.choices)
+            ]
+            control = format_html(
+                '<fieldset id="{}"><legend class="form-label">{}</legend>{}</fieldset>',
+                html_id,
+                bound.label,
+                mark_safe("".join(items)),  # noqa: S308 (format_html-escaped above)
+            )
+        elif isinstance(widget, forms.Select):
+            selected = {str(value)} if value not in (None, "") else set()
+            control = format_html(
+                '<select class="form-select" name="{}" id="{}"{}>{}</select>',
+                name,
+                html_id,
+                described,
+                _options(field.choices, selected, "–"),
+            )
+        else:
+            control = format_html(
+                '<input type="search" class="form-input" name="{}" id="{}" value="{}"{}>',
+                name,
+                html_id,
+                value or "",
+                described,
+            )
+        fields.append(
+            FilterField(
+                id=html_id,
+                label=str(bound.label),
+                help_text=str(field.help_text or ""),
+                errors=list(bound.errors),
+                checkbox=checkbox,
+                control=control,
+                hint_id=hint,
+                group=isinstance(widget, forms.CheckboxSelectMultiple),
+            )
+        )
+    return fields
+
+
+def has_dashboard(user) -> bool:
+    access = access_for(user)
+    return access.is_secretariat or access.is_ombudsman or bool(access.manager_of)
+
+
 @login_required
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     filterset = RecommendationFilter(
@@ -86,7 +204,12 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/recommendation_list.html",
-        {"filter": filterset, "page": page, "form": filterset.form},
+        {
+            "page": page,
+            "form": filterset.form,
+            "fields": filter_fields(filterset.form),
+            "show_dashboard_link": has_dashboard(request.user),
+        },
     )
 
 
@@ -111,5 +234,10 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/followup_list.html",
-        {"filter": filterset, "page": page, "form": filterset.form},
+        {
+            "page": page,
+            "form": filterset.form,
+            "fields": filter_fields(filterset.form),
+            "show_dashboard_link": has_dashboard(request.user),
+        },
     )

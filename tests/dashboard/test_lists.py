@@ -211,9 +211,8 @@ def _count_queries(client, url, params=None) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params or {})
     assert response.status_code == 200
-    if len(ctx.captured_queries) > 15:
-        print("\n".join(q["sql"][:150] for q in ctx.captured_queries))
-    return len(ctx.captured_queries)
+    # Savepoints exist only because the test runs inside a transaction.
+    return sum(1 for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"])
 
 
 @pytest.mark.parametrize("url", [RECS, FUPS])

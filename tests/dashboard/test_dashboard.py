@@ -1,0 +1,195 @@
+"""The managers' and the secretariat's dashboard."""
+
+import datetime
+import re
+from html import unescape
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from followups import services
+from followups.models import FollowUp
+from reports.dashboard import stats
+from tests.factories import (
+    AnnualReportFactory,
+    DepartmentFactory,
+    MembershipFactory,
+    RecommendationFactory,
+    RoundFactory,
+    StatusUpdateFactory,
+    ThemeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DASH = reverse("dashboard:dashboard")
+
+
+def clear_caches():
+    cache.clear()
+    stats._in_process.clear()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    clear_caches()
+    yield
+    clear_caches()
+
+
+@pytest.fixture
+def world(secretariat):
+    """Two administrations, one with a centre; an open plan round with tasks for all three."""
+    mine = DepartmentFactory(name="Forvaltning Min")
+    centre = DepartmentFactory(name="Center Under Min", parent=mine, kind="center")
+    foreign = DepartmentFactory(name="Forvaltning Hemmelig")
+    old = AnnualReportFactory(year=2028)
+    # An earlier, finished report: statuses, a moved date, a recurring theme.
+    theme = ThemeFactory(name="Svartider")
+    status_round = RoundFactory(
+        report=old, kind="status", state="closed", deadline=datetime.date(2029, 10, 1)
+    )
+    for dept in (mine, centre, foreign):
+        rec = RecommendationFactory(report=old, theme=theme, named=[dept])
+        f = FollowUp.objects.create(
+            recommendation=rec,
+            department=dept,
+            action="Vi gør noget.",
+            state="approved",
+            target_date=datetime.date(2029, 6, 1),
+            original_target_date=datetime.date(2029, 3, 1),
+        )
+        StatusUpdateFactory(followup=f, round=status_round, status="done", text="Gjort")
+    report = AnnualReportFactory(year=2030)
+    for dept in (mine, centre, foreign):
+        RecommendationFactory(report=report, theme=theme, named=[dept])
+    round = services.round_open(
+        actor=secretariat,
+        report=report,
+        name="Handleplan",
+        kind="plan",
+        deadline=datetime.date(2031, 6, 1),
+    )
+    manager = MembershipFactory(department=mine, role="manager").user
+    return {
+        "mine": mine,
+        "centre": centre,
+        "foreign": foreign,
+        "round": round,
+        "report": report,
+        "manager": manager,
+    }
+
+
+def test_secretariat_sees_every_department(client, secretariat, world):
+    client.force_login(secretariat)
+    response = client.get(DASH)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Forvaltning Hemmelig" in html and "Forvaltning Min" in html
+    assert "<svg" in html and "<caption>" in html and 'scope="row"' in html
+
+
+def test_manager_sees_only_own_departments(client, world):
+    client.force_login(world["manager"])
+    response = client.get(DASH)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Forvaltning Min" in html
+    assert "Forvaltning Hemmelig" not in html
+    # Drilling into someone else's department is not found.
+    assert client.get(DASH, {"department": world["foreign"].pk}).status_code == 404
+    assert client.get(DASH, {"department": world["centre"].pk}).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["officer", "council"])
+def test_officers_and_council_are_refused(client, world, who, council):
+    user = council if who == "council" else MembershipFactory(department=world["mine"]).user
+    client.force_login(user)
+    assert client.get(DASH).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    assert client.get(DASH).status_code == 302
+
+
+def _figures(html: str, chart_id: str) -> list[tuple[str, int]]:
+    """(link, number) for every linked number in the chart's table."""
+    start = html.index(f'id="{chart_id}-title"')
+    end = html.index("</figure>", start)
+    return [
+        (unescape(href), int(n))
+        for href, n in re.findall(r'<a href="([^"]+)">(\d+)</a>', html[start:end])
+    ]
+
+
+@pytest.mark.parametrize("who", ["secretariat", "manager"])
+def test_every_progress_figure_links_to_a_list_with_that_count(client, secretariat, world, who):
+    # Some variety: one submitted, one overdue.
+    f = FollowUp.objects.get(recommendation__report=world["report"], department=world["mine"])
+    services.followup_update(
+        followup=f,
+        actor=secretariat,
+        expected_version=None,
+        action="Vi svarer hurtigere.",
+        responsible="Leder",
+        target_date=datetime.date(2020, 1, 1),
+    )
+    services.followup_submit(followup=FollowUp.objects.get(pk=f.pk), actor=secretariat)
+    client.force_login(secretariat if who == "secretariat" else world["manager"])
+    for params in ({}, {"department": world["mine"].pk}):
+        html = client.get(DASH, params).content.decode()
+        for chart_id in ("progress", "status-department", "slippage", "age-department"):
+            figures = _figures(html, chart_id)
+            assert figures, chart_id
+            for link, number in figures:
+                if "completion=finished" in link:
+                    continue  # a median (months), linked to the finished items behind it
+                page = client.get(link).context["page"]
+                assert page.count == number, (chart_id, link)
+
+
+def test_cache_is_invalidated_by_a_change(client, secretariat, world):
+    client.force_login(secretariat)
+
+    def submitted() -> int:
+        html = client.get(DASH, {"department": world["mine"].pk}).content.decode()
+        return sum(n for link, n in _figures(html, "progress") if "state=submitted" in link)
+
+    assert submitted() == 0
+    f = FollowUp.objects.get(recommendation__report=world["report"], department=world["mine"])
+    services.followup_update(
+        followup=f, actor=secretariat, expected_version=None, action="Noget", responsible="X"
+    )
+    services.followup_submit(followup=FollowUp.objects.get(pk=f.pk), actor=secretariat)
+    assert submitted() == 1
+
+
+def _queries(client, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(DASH, params or {})
+    assert response.status_code == 200
+    # Savepoints exist only because the test runs inside a transaction.
+    return sum(1 for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"])
+
+
+@pytest.mark.parametrize("who", ["secretariat", "manager"])
+def test_query_count_same_with_1_and_50_items(client, secretariat, world, who):
+    client.force_login(secretariat if who == "secretariat" else world["manager"])
+    client.get(DASH)  # the session settles
+    clear_caches()
+    cold_one = _queries(client)
+    warm_one = _queries(client)
+    themes = [ThemeFactory() for _ in range(5)]
+    for i in range(49):
+        rec = RecommendationFactory(report=world["report"], theme=themes[i % 5])
+        FollowUp.objects.create(recommendation=rec, department=world["centre"], action="x")
+    clear_caches()
+    cold_fifty = _queries(client)
+    warm_fifty = _queries(client)
+    assert (cold_one, warm_one) == (cold_fifty, warm_fifty)
+    assert cold_fifty <= 15
+    assert warm_fifty < cold_fifty
