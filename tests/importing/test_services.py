@@ -299,3 +299,23 @@ def test_dropped_status_needs_a_reason(secretariat, units):
     result = import_commit(actor=secretariat, name="s.csv", data=data, year=2024)
     assert StatusUpdate.objects.count() == 0
     assert any("needs a reason" in w for w in result.plan.summary()["warnings"])
+
+
+def test_inactive_department_is_a_warning_not_a_new_department(secretariat, units):
+    factories.DepartmentFactory(name="Gammel Forvaltning", short_name="GF", active=False)
+    data = make_csv([[section("Gammel Forvaltning")], HEADER, ["Dialog", "Tekst", "- A"]])
+    result = import_commit(
+        actor=secretariat, name="s.csv", data=data, year=2024, create_departments=True
+    )
+    assert Department.objects.filter(name="Gammel Forvaltning").count() == 1
+    assert any("inactive" in w for w in result.plan.summary()["warnings"])
+
+
+def test_refusal_while_writing_names_the_row(secretariat, units):
+    long_theme = "T" * 200  # longer than a theme name may be
+    data = make_csv([[ORG], HEADER, ["Dialog", "Tekst", "- A"], [long_theme, "Tekst", "- B"]])
+    before = counts()
+    with pytest.raises(ImportRefused) as exc:
+        import_commit(actor=secretariat, name="lang.csv", data=data, year=2024)
+    assert exc.value.message.startswith("lang.csv, table 1, row 4: ")
+    assert counts() == before
