@@ -20,6 +20,12 @@ URL = "/import/"
 
 
 @pytest.fixture(autouse=True)
+def english_pages(client, settings):
+    """The assertions match the source (English) messages; pages default to Danish."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture(autouse=True)
 def staging_dir(settings, tmp_path):
     settings.IMPORT_STAGING_DIR = tmp_path / "staging"
     return settings.IMPORT_STAGING_DIR
