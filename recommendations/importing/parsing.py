@@ -392,11 +392,22 @@ def _delimiter(text: str) -> str:
         return max(counts, key=lambda d: counts[d])
 
 
+# The CSV export writes "'=…" so that spreadsheets do not run it as a formula; reading it
+# back, the apostrophe goes again.
+NEUTRALISED_FORMULA_RE = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def _csv_value(value: str) -> str:
+    return NEUTRALISED_FORMULA_RE.sub("", value)
+
+
 def parse_csv(name: str, data: bytes) -> ParsedDocument:
     text = data.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     walker = _Walker(ParsedDocument(name=name, kind=CSV))
-    walker.table(1, ([text_cell(value) for value in row[:MAX_COLUMNS]] for row in reader))
+    walker.table(
+        1, ([text_cell(_csv_value(value)) for value in row[:MAX_COLUMNS]] for row in reader)
+    )
     return walker.finish()
 
 

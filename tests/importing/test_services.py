@@ -163,33 +163,41 @@ def test_section_names_match_ignoring_case_spacing_and_punctuation(secretariat, 
 
 def export_like_xlsx() -> bytes:
     """The report module's XLSX export layout (the contract), built by hand."""
-    return make_xlsx(
-        [
-            [ORG],
-            ["Tema", "Anbefaling", "Opfølgning", "Status"],
-            [
-                "Svartider",
-                "Svar inden for fire uger.\n- også på mails",
-                "Natur og Byg: - Ny postkasse\n- Ugentlig opfølgning",
-                "Igangsat: Postkassen er oprettet.",
-            ],
-            ["", "", "Ældreområdet: Fast svarskabelon", ""],
-            ["", "", 'Skoleområdet: - =HYPERLINK("x")', "Gennemført: Alt er klar."],
-            [section("Ældreområdet")],
-            ["Tema", "Anbefaling", "Opfølgning", "Status"],
-            ["Dialog", "Ring før der skrives.", "Ældreområdet: - Ring først", "planned: Snart"],
-        ]
-    )
+    return make_xlsx(EXPORT_ROWS)
 
 
-def test_export_layout_is_read_with_departments_and_statuses(secretariat, units):
+def export_like_csv() -> bytes:
+    """The same as CSV: cells starting with = + - @ get a leading apostrophe."""
+    rows = [["'" + v if v.startswith(("=", "+", "-", "@")) else v for v in r] for r in EXPORT_ROWS]
+    return make_csv(rows, delimiter=",")
+
+
+EXPORT_ROWS = [
+    [ORG],
+    ["Tema", "Anbefaling", "Opfølgning", "Status"],
+    [
+        "Svartider",
+        "Svar inden for fire uger.\n- også på mails",
+        "Natur og Byg: - Ny postkasse\n- Ugentlig opfølgning",
+        "Igangsat: Postkassen er oprettet.",
+    ],
+    ["", "", "Ældreområdet: Fast svarskabelon", ""],
+    ["", "", 'Skoleområdet: - =HYPERLINK("x")', "Gennemført: Alt er klar."],
+    [section("Ældreområdet")],
+    ["Tema", "Anbefaling", "Opfølgning", "Status"],
+    ["Dialog", "Ring før der skrives.", "Ældreområdet: - Ring først", "planned: Snart"],
+]
+
+
+@pytest.mark.parametrize(
+    "name,build", [("eksport.xlsx", export_like_xlsx), ("eksport.csv", export_like_csv)]
+)
+def test_export_layout_is_read_with_departments_and_statuses(secretariat, units, name, build):
     report = factories.AnnualReportFactory(year=2024)
     status_round = factories.RoundFactory(
         report=report, kind=FollowUpRound.Kind.STATUS, name="Status 2025"
     )
-    result = import_commit(
-        actor=secretariat, name="eksport.xlsx", data=export_like_xlsx(), year=2024
-    )
+    result = import_commit(actor=secretariat, name=name, data=build(), year=2024)
     assert result.report == report
     first, second = Recommendation.objects.filter(report=report).order_by("number")
     assert first.text == "Svar inden for fire uger.\n- også på mails"
