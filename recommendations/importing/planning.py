@@ -281,7 +281,7 @@ class ImportPlan:
                 ]
                 for r in self.recommendations
             ],
-            "warnings": [w.message for w in self.warnings],
+            "warnings": len(self.warnings),
         }
         encoded = json.dumps(content, sort_keys=True, default=str).encode()
         return hashlib.sha256(encoded).hexdigest()
@@ -450,7 +450,12 @@ class _Planner:
                     current = department
                 item = split_item(rest)
                 if item is None:
-                    continue  # a bare label line ("Natur og Byg:") before its bullets
+                    # A bare label ("Natur og Byg:"): its bullets follow, or the department
+                    # has not answered yet (the export writes an empty task like this).
+                    followup = rec.followup_for(department)
+                    if action.status and not followup.status_pos:
+                        self._status(followup, action.status, action.pos)
+                    continue
                 item.bullet = item.bullet or action.bullet
             else:
                 department = current or self.index.mentioned(action.text) or section.department

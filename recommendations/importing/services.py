@@ -157,8 +157,9 @@ def _apply_recommendation(plan, planned, *, report, themes, actor) -> None:
                 recommendation=recommendation,
                 department=followup_plan.department.department,
                 action=followup_plan.action,
-                # The document is the administration's adopted plan.
-                state=FollowUp.State.APPROVED,
+                # The document is the administration's adopted plan; an empty answer
+                # is still the department's open task.
+                state=FollowUp.State.APPROVED if followup_plan.action else FollowUp.State.DRAFT,
             )
             save_tracked(followup, actor=actor)
         if followup_plan.create_status and plan.status_round is not None:

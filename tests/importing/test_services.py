@@ -327,3 +327,26 @@ def test_refusal_while_writing_names_the_row(secretariat, units):
         import_commit(actor=secretariat, name="lang.csv", data=data, year=2024)
     assert exc.value.message.startswith("lang.csv, table 1, row 4: ")
     assert counts() == before
+
+
+def test_a_bare_department_label_is_an_unanswered_task(secretariat, units):
+    data = make_csv(
+        [[ORG], HEADER, ["Dialog", "Tekst", "Natur og Byg: "], ["", "", "Ældreområdet: Svar"]]
+    )
+    result = import_commit(actor=secretariat, name="e.csv", data=data, year=2024)
+    followups = {f.department.short_name: f for f in FollowUp.objects.all()}
+    assert followups["NB"].action == ""
+    assert followups["NB"].state == FollowUp.State.DRAFT
+    assert followups["ÆO"].state == FollowUp.State.APPROVED
+    assert result.plan.summary()["followups"] == 2
+    assert result.plan.summary()["actions"] == 1
+
+
+def test_the_fingerprint_does_not_depend_on_the_language(secretariat, units):
+    from django.utils import translation
+
+    data = make_csv([[section("Ukendt")], HEADER, ["Dialog", "Tekst", "- A"]])
+    with translation.override("da"):
+        danish = import_preview(name="e.csv", data=data, year=2024, create_departments=False)
+    english = import_preview(name="e.csv", data=data, year=2024, create_departments=False)
+    assert danish.fingerprint() == english.fingerprint()
