@@ -335,15 +335,18 @@ def _docx_cell(cell) -> Cell:
 
 
 def _docx_rows(table) -> Iterator[list[Cell]]:
+    from docx.table import _Cell
+
     for row in table.rows:
-        cells = []
-        seen: set[int] = set()
-        for cell in row.cells:
-            # Merged cells come back once per grid column: keep each cell once.
-            if id(cell._tc) in seen:
-                continue
-            seen.add(id(cell._tc))
-            cells.append(_docx_cell(cell))
+        cells = [Cell([]) for _i in range(row.grid_cols_before)]
+        for tc in row._tr.tc_lst:
+            # A vertically merged cell's later rows are empty here, so that they continue
+            # the row above (python-docx would repeat the top cell's text); a horizontally
+            # merged cell (a heading row) is one cell.
+            if tc.vMerge == "continue":
+                cells.append(Cell([]))
+            else:
+                cells.append(_docx_cell(_Cell(tc, table)))
         yield cells
 
 
