@@ -335,15 +335,18 @@ def _docx_cell(cell) -> Cell:
 
 
 def _docx_rows(table) -> Iterator[list[Cell]]:
+    from docx.table import _Cell
+
     for row in table.rows:
-        cells = []
-        seen: set[int] = set()
-        for cell in row.cells:
-            # Merged cells come back once per grid column: keep each cell once.
-            if id(cell._tc) in seen:
-                continue
-            seen.add(id(cell._tc))
-            cells.append(_docx_cell(cell))
+        cells = [Cell([]) for _i in range(row.grid_cols_before)]
+        for tc in row._tr.tc_lst:
+            # A vertically merged cell's later rows are empty here, so that they continue
+            # the row above (python-docx would repeat the top cell's text); a horizontally
+            # merged cell (a heading row) is one cell.
+            if tc.vMerge == "continue":
+                cells.append(Cell([]))
+            else:
+                cells.append(_docx_cell(_Cell(tc, table)))
         yield cells
 
 
@@ -392,11 +395,22 @@ def _delimiter(text: str) -> str:
         return max(counts, key=lambda d: counts[d])
 
 
+# The CSV export writes "'=…" so that spreadsheets do not run it as a formula; reading it
+# back, the apostrophe goes again.
+NEUTRALISED_FORMULA_RE = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def _csv_value(value: str) -> str:
+    return NEUTRALISED_FORMULA_RE.sub("", value)
+
+
 def parse_csv(name: str, data: bytes) -> ParsedDocument:
     text = data.decode("utf-8-sig")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     walker = _Walker(ParsedDocument(name=name, kind=CSV))
-    walker.table(1, ([text_cell(value) for value in row[:MAX_COLUMNS]] for row in reader))
+    walker.table(
+        1, ([text_cell(_csv_value(value)) for value in row[:MAX_COLUMNS]] for row in reader)
+    )
     return walker.finish()
 
 

@@ -32,6 +32,10 @@ MSG_UNKNOWN_DEPARTMENT = gettext_lazy(
     "%(where)s: no department is called “%(name)s”. Its recommendations are imported without "
     "that department; choose “create departments” to create it."
 )
+MSG_INACTIVE_DEPARTMENT = gettext_lazy(
+    "%(where)s: the department “%(name)s” is inactive; its recommendations are imported "
+    "without that department."
+)
 MSG_NEW_DEPARTMENT = gettext_lazy("%(where)s: the department “%(name)s” will be created.")
 MSG_UNASSIGNED = gettext_lazy(
     "%(where)s: the action “%(text)s” names no department; the secretariat must assign it."
@@ -98,6 +102,7 @@ class PlannedDepartment:
     name: str
     department: Department | None = None
     short_name: str = ""
+    pos: SourcePos | None = None
 
     @property
     def is_new(self) -> bool:
@@ -276,7 +281,7 @@ class ImportPlan:
                 ]
                 for r in self.recommendations
             ],
-            "warnings": [w.message for w in self.warnings],
+            "warnings": len(self.warnings),
         }
         encoded = json.dumps(content, sort_keys=True, default=str).encode()
         return hashlib.sha256(encoded).hexdigest()
@@ -337,6 +342,11 @@ class _Planner:
                 for d in Department.objects.active().order_by("pk")
             ]
         )
+        self.inactive = {
+            department_key(text)
+            for d in Department.objects.filter(active=False)
+            for text in (d.name, d.short_name)
+        }
         self.taken_short = {
             s.casefold() for s in Department.objects.values_list("short_name", flat=True)
         }
@@ -366,9 +376,12 @@ class _Planner:
         entry = self.index.get(name)
         if entry is not None:
             return entry
+        if department_key(name) in self.inactive:
+            self.warn(pos, MSG_INACTIVE_DEPARTMENT, name=name)
+            return None
         if self.plan.create_departments:
             entry = PlannedDepartment(
-                " ".join(name.split()), None, _short_name(name, self.taken_short)
+                " ".join(name.split()), None, _short_name(name, self.taken_short), pos
             )
             self.index.add(entry)
             self.plan.new_departments.append(entry)
@@ -437,7 +450,12 @@ class _Planner:
                     current = department
                 item = split_item(rest)
                 if item is None:
-                    continue  # a bare label line ("Natur og Byg:") before its bullets
+                    # A bare label ("Natur og Byg:"): its bullets follow, or the department
+                    # has not answered yet (the export writes an empty task like this).
+                    followup = rec.followup_for(department)
+                    if action.status and not followup.status_pos:
+                        self._status(followup, action.status, action.pos)
+                    continue
                 item.bullet = item.bullet or action.bullet
             else:
                 department = current or self.index.mentioned(action.text) or section.department

@@ -135,16 +135,28 @@ class _CappedReader(io.RawIOBase):
         self._stream = stream
         self._name = name
         self._budget = budget
+        self._pending = b""
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._stream.read(65536 if size is None or size < 0 else min(size, 65536))
+    def peek_head(self, size: int = 64) -> bytes:
+        """The first bytes, handed out again by the next read."""
+        self._pending += self._read(size)
+        return self._pending
+
+    def _read(self, size: int) -> bytes:
+        chunk = self._stream.read(size)
         self._budget[0] -= len(chunk)
         if self._budget[0] < 0:
             raise ImportRefused(MSG_ZIP_BOMB, file=self._name)
         return chunk
+
+    def read(self, size: int = -1) -> bytes:
+        if self._pending:
+            chunk, self._pending = self._pending, b""
+            return chunk
+        return self._read(65536 if size is None or size < 0 else min(size, 65536))
 
     def readinto(self, buffer) -> int:
         chunk = self.read(len(buffer))
@@ -184,8 +196,14 @@ def _check_office(name: str, data: bytes, kind: str, limits: Limits) -> None:
         try:
             with archive.open(member) as raw:
                 capped = _CappedReader(raw, name=name, budget=budget)
-                if member.filename.endswith((".xml", ".rels")):
-                    _parse_xml(name, member.filename, capped, content_types)
+                # Judge by content, not name: a part can be XML whatever it is called.
+                named_xml = member.filename.endswith((".xml", ".rels"))
+                if named_xml or (
+                    # SVG images are kept as pictures, never parsed by python-docx/openpyxl.
+                    not member.filename.casefold().endswith(".svg")
+                    and _looks_like_xml(capped.peek_head())
+                ):
+                    _parse_xml(name, member.filename, capped, content_types, strict=named_xml)
                 else:
                     while capped.read(65536):
                         pass
@@ -205,8 +223,20 @@ def _check_office(name: str, data: bytes, kind: str, limits: Limits) -> None:
         )
 
 
-def _parse_xml(name: str, part: str, stream, content_types: list[str]) -> None:
-    """Parse one XML part with DTDs and entities forbidden; collect the content types."""
+def _looks_like_xml(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
+def _parse_xml(
+    name: str, part: str, stream, content_types: list[str], *, strict: bool = True
+) -> None:
+    """Parse one XML part with DTDs and entities forbidden; collect the content types.
+
+    Not `strict`: a part that only looked like XML may fail to parse (it is not read as XML
+    later either), but a DTD in it is still refused.
+    """
     want_types = part == "[Content_Types].xml"
     try:
         for _event, element in SafeET.iterparse(
@@ -218,4 +248,7 @@ def _parse_xml(name: str, part: str, stream, content_types: list[str]) -> None:
     except DefusedXmlException as exc:
         raise ImportRefused(MSG_XML_ENTITIES, file=name) from exc
     except SafeET.ParseError as exc:
-        raise ImportRefused(MSG_BAD_XML, file=name, part=part) from exc
+        if strict:
+            raise ImportRefused(MSG_BAD_XML, file=name, part=part) from exc
+        while stream.read(65536):  # still count its real size against the budget
+            pass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -106,20 +107,33 @@ def _apply(plan: ImportPlan, *, actor) -> AnnualReport:
         actor=actor, year=plan.year, title=REPORT_TITLE.format(year=plan.year)
     )
     for entry in plan.new_departments:
-        entry.department = department_create(
-            actor=actor, name=entry.name, short_name=entry.short_name
-        )
+        with _at(entry.pos):
+            entry.department = department_create(
+                actor=actor, name=entry.name, short_name=entry.short_name
+            )
     themes = {}
-    for name in plan.themes:
-        themes[name.casefold()] = theme_get_or_create(actor=actor, name=name)
     for planned in plan.recommendations:
-        try:
+        key = planned.theme.casefold()
+        if key not in themes:
+            with _at(planned.pos):
+                themes[key] = theme_get_or_create(actor=actor, name=planned.theme)
+    for planned in plan.recommendations:
+        with _at(planned.pos):
             _apply_recommendation(plan, planned, report=report, themes=themes, actor=actor)
-        except ConflictError:
-            raise
-        except ServiceError as exc:
-            raise ImportRefused(MSG_AT, where=str(planned.pos), error=exc.message) from exc
     return report
+
+
+@contextmanager
+def _at(pos):
+    """A refusal while writing names the row of the file it came from."""
+    try:
+        yield
+    except (ConflictError, ImportRefused):
+        raise
+    except ServiceError as exc:
+        if pos is None:
+            raise
+        raise ImportRefused(MSG_AT, where=str(pos), error=exc.message) from exc
 
 
 def _apply_recommendation(plan, planned, *, report, themes, actor) -> None:
@@ -143,8 +157,9 @@ def _apply_recommendation(plan, planned, *, report, themes, actor) -> None:
                 recommendation=recommendation,
                 department=followup_plan.department.department,
                 action=followup_plan.action,
-                # The document is the administration's adopted plan.
-                state=FollowUp.State.APPROVED,
+                # The document is the administration's adopted plan; an empty answer
+                # is still the department's open task.
+                state=FollowUp.State.APPROVED if followup_plan.action else FollowUp.State.DRAFT,
             )
             save_tracked(followup, actor=actor)
         if followup_plan.create_status and plan.status_round is not None:

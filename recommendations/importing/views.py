@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,6 +18,8 @@ from recommendations.importing import staging
 from recommendations.importing.forms import CommitForm, UploadForm
 from recommendations.importing.security import check_size
 from recommendations.importing.services import file_sha256, import_commit, import_preview
+
+security_log = logging.getLogger("opfoelgning.security")
 
 SESSION_KEY = "importing_staged"
 MAX_STAGED_PER_SESSION = 5
@@ -52,6 +56,12 @@ def upload(request: HttpRequest) -> HttpResponse:
                 create_departments=form.cleaned_data["create_departments"],
             )
         except ServiceError as exc:
+            security_log.warning(
+                "import_refused user_id=%s file=%r reason=%r",
+                request.user.pk,
+                upload.name,
+                exc.message,
+            )
             form.add_error("file", exc.message)
         else:
             token = staging.stage(data)

@@ -58,6 +58,24 @@ def make_docx(blocks: list) -> bytes:
     return out.getvalue()
 
 
+def make_docx_vertically_merged() -> bytes:
+    """Tema and Anbefaling merged down over three rows, one follow-up per row."""
+    document = docx.Document()
+    document.add_paragraph(ORG)
+    table = document.add_table(rows=4, cols=3)
+    for cell, text in zip(table.rows[0].cells, HEADER, strict=True):
+        cell.text = text
+    table.cell(1, 0).merge(table.cell(3, 0)).text = "Svartider"
+    table.cell(1, 1).merge(table.cell(3, 1)).text = "Svar inden for fire uger."
+    for row, text in zip(
+        table.rows[1:], ["NB: Ny postkasse", "ÆO: Ny frist", "- Fælles"], strict=True
+    ):
+        row.cells[2].text = text
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def make_xlsx(rows: list[list], sheets: int = 1) -> bytes:
     workbook = openpyxl.Workbook()
     sheet = workbook.active

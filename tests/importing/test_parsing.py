@@ -144,3 +144,22 @@ def test_docx_other_tables_are_skipped_with_warning():
     doc = parse_document("plan.docx", data)
     assert len(doc.sections) == 1
     assert any("table 1" in w.message for w in doc.warnings)
+
+
+def test_csv_export_neutralised_formulas_come_back_as_written():
+    rows = [[ORG], HEADER, ["Dialog", "'- Første punkt\n- Andet punkt", "NB: '=ikke en formel"]]
+    doc = parse_document("eksport.csv", make_csv(rows))
+    row = doc.sections[0].rows[0]
+    assert row.text == "- Første punkt\n- Andet punkt"
+    # Only a leading apostrophe before a formula character is the export's.
+    assert row.actions[0].text == "NB: '=ikke en formel"
+
+
+def test_docx_vertically_merged_cells_continue_the_row_above():
+    from tests.importing.documents import make_docx_vertically_merged
+
+    doc = parse_document("flettet.docx", make_docx_vertically_merged())
+    [row] = doc.sections[0].rows
+    assert (row.theme, row.text) == ("Svartider", "Svar inden for fire uger.")
+    assert [a.text for a in row.actions] == ["NB: Ny postkasse", "ÆO: Ny frist", "Fælles"]
+    assert not doc.warnings

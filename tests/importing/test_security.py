@@ -153,3 +153,22 @@ def test_wide_sheet_reads_only_the_first_columns():
     wide = ["Dialog", "Tekst", "A", "", *["x"] * 2000]
     doc = parse_document("bred.xlsx", make_xlsx([[ORG], HEADER, wide]))
     assert doc.sections[0].rows[0].text == "Tekst"
+
+
+def test_xml_entities_in_a_part_not_named_xml_are_refused():
+    data = rewrite_zip(good_docx(), {"word/media/image1.bin": BILLION_LAUGHS})
+    assert "DTD or entities" in refused("skjult.docx", data)
+
+
+def test_utf16_xml_part_with_entities_is_refused():
+    payload = BILLION_LAUGHS.decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    data = rewrite_zip(good_docx(), {"word/document.xml": payload.encode("utf-16")})
+    assert "DTD or entities" in refused("utf16.docx", data)
+
+
+def test_binary_part_starting_with_a_bracket_and_svg_images_are_accepted():
+    svg = b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x"><svg/>'
+    data = rewrite_zip(
+        good_docx(), {"word/media/image1.svg": svg, "word/media/image2.bin": b"<\x00\x01\x02"}
+    )
+    parse_document("billeder.docx", data)

@@ -163,33 +163,41 @@ def test_section_names_match_ignoring_case_spacing_and_punctuation(secretariat, 
 
 def export_like_xlsx() -> bytes:
     """The report module's XLSX export layout (the contract), built by hand."""
-    return make_xlsx(
-        [
-            [ORG],
-            ["Tema", "Anbefaling", "Opfølgning", "Status"],
-            [
-                "Svartider",
-                "Svar inden for fire uger.\n- også på mails",
-                "Natur og Byg: - Ny postkasse\n- Ugentlig opfølgning",
-                "Igangsat: Postkassen er oprettet.",
-            ],
-            ["", "", "Ældreområdet: Fast svarskabelon", ""],
-            ["", "", 'Skoleområdet: - =HYPERLINK("x")', "Gennemført: Alt er klar."],
-            [section("Ældreområdet")],
-            ["Tema", "Anbefaling", "Opfølgning", "Status"],
-            ["Dialog", "Ring før der skrives.", "Ældreområdet: - Ring først", "planned: Snart"],
-        ]
-    )
+    return make_xlsx(EXPORT_ROWS)
 
 
-def test_export_layout_is_read_with_departments_and_statuses(secretariat, units):
+def export_like_csv() -> bytes:
+    """The same as CSV: cells starting with = + - @ get a leading apostrophe."""
+    rows = [["'" + v if v.startswith(("=", "+", "-", "@")) else v for v in r] for r in EXPORT_ROWS]
+    return make_csv(rows, delimiter=",")
+
+
+EXPORT_ROWS = [
+    [ORG],
+    ["Tema", "Anbefaling", "Opfølgning", "Status"],
+    [
+        "Svartider",
+        "Svar inden for fire uger.\n- også på mails",
+        "Natur og Byg: - Ny postkasse\n- Ugentlig opfølgning",
+        "Igangsat: Postkassen er oprettet.",
+    ],
+    ["", "", "Ældreområdet: Fast svarskabelon", ""],
+    ["", "", 'Skoleområdet: - =HYPERLINK("x")', "Gennemført: Alt er klar."],
+    [section("Ældreområdet")],
+    ["Tema", "Anbefaling", "Opfølgning", "Status"],
+    ["Dialog", "Ring før der skrives.", "Ældreområdet: - Ring først", "planned: Snart"],
+]
+
+
+@pytest.mark.parametrize(
+    "name,build", [("eksport.xlsx", export_like_xlsx), ("eksport.csv", export_like_csv)]
+)
+def test_export_layout_is_read_with_departments_and_statuses(secretariat, units, name, build):
     report = factories.AnnualReportFactory(year=2024)
     status_round = factories.RoundFactory(
         report=report, kind=FollowUpRound.Kind.STATUS, name="Status 2025"
     )
-    result = import_commit(
-        actor=secretariat, name="eksport.xlsx", data=export_like_xlsx(), year=2024
-    )
+    result = import_commit(actor=secretariat, name=name, data=build(), year=2024)
     assert result.report == report
     first, second = Recommendation.objects.filter(report=report).order_by("number")
     assert first.text == "Svar inden for fire uger.\n- også på mails"
@@ -299,3 +307,46 @@ def test_dropped_status_needs_a_reason(secretariat, units):
     result = import_commit(actor=secretariat, name="s.csv", data=data, year=2024)
     assert StatusUpdate.objects.count() == 0
     assert any("needs a reason" in w for w in result.plan.summary()["warnings"])
+
+
+def test_inactive_department_is_a_warning_not_a_new_department(secretariat, units):
+    factories.DepartmentFactory(name="Gammel Forvaltning", short_name="GF", active=False)
+    data = make_csv([[section("Gammel Forvaltning")], HEADER, ["Dialog", "Tekst", "- A"]])
+    result = import_commit(
+        actor=secretariat, name="s.csv", data=data, year=2024, create_departments=True
+    )
+    assert Department.objects.filter(name="Gammel Forvaltning").count() == 1
+    assert any("inactive" in w for w in result.plan.summary()["warnings"])
+
+
+def test_refusal_while_writing_names_the_row(secretariat, units):
+    long_theme = "T" * 200  # longer than a theme name may be
+    data = make_csv([[ORG], HEADER, ["Dialog", "Tekst", "- A"], [long_theme, "Tekst", "- B"]])
+    before = counts()
+    with pytest.raises(ImportRefused) as exc:
+        import_commit(actor=secretariat, name="lang.csv", data=data, year=2024)
+    assert exc.value.message.startswith("lang.csv, table 1, row 4: ")
+    assert counts() == before
+
+
+def test_a_bare_department_label_is_an_unanswered_task(secretariat, units):
+    data = make_csv(
+        [[ORG], HEADER, ["Dialog", "Tekst", "Natur og Byg: "], ["", "", "Ældreområdet: Svar"]]
+    )
+    result = import_commit(actor=secretariat, name="e.csv", data=data, year=2024)
+    followups = {f.department.short_name: f for f in FollowUp.objects.all()}
+    assert followups["NB"].action == ""
+    assert followups["NB"].state == FollowUp.State.DRAFT
+    assert followups["ÆO"].state == FollowUp.State.APPROVED
+    assert result.plan.summary()["followups"] == 2
+    assert result.plan.summary()["actions"] == 1
+
+
+def test_the_fingerprint_does_not_depend_on_the_language(secretariat, units):
+    from django.utils import translation
+
+    data = make_csv([[section("Ukendt")], HEADER, ["Dialog", "Tekst", "- A"]])
+    with translation.override("da"):
+        danish = import_preview(name="e.csv", data=data, year=2024, create_departments=False)
+    english = import_preview(name="e.csv", data=data, year=2024, create_departments=False)
+    assert danish.fingerprint() == english.fingerprint()

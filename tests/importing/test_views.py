@@ -20,6 +20,12 @@ URL = "/import/"
 
 
 @pytest.fixture(autouse=True)
+def english_pages(client, settings):
+    """The assertions match the source (English) messages; pages default to Danish."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture(autouse=True)
 def staging_dir(settings, tmp_path):
     settings.IMPORT_STAGING_DIR = tmp_path / "staging"
     return settings.IMPORT_STAGING_DIR
@@ -217,3 +223,12 @@ def test_imported_document_is_visible_read_only_in_the_admin(client, secretariat
         assert client.get(url).status_code == 200, url
     add = reverse("admin:recommendations_importeddocument_add")
     assert client.get(add).status_code == 403
+
+
+def test_refused_upload_is_logged_without_forged_lines(client, secretariat, caplog):
+    client.force_login(secretariat)
+    with caplog.at_level("WARNING", logger="opfoelgning.security"):
+        upload(client, b"not a zip", name="plan\r\nforged=1.docx")
+    [record] = [r for r in caplog.records if "import_refused" in r.getMessage()]
+    assert "\n" not in record.getMessage()
+    assert f"user_id={secretariat.pk}" in record.getMessage()
