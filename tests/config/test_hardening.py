@@ -44,13 +44,20 @@ def test_xss_payloads_are_escaped_on_every_page(client, plan, officer, secretari
         reverse("followups:history", args=[plan.followup.pk]),
         reverse("recommendations:history", args=[recommendation.pk]),
         reverse("followups:edit", args=[plan.followup.pk]),
+        reverse("reports:preview", args=[plan.report.year]),
+        reverse("dashboard:recommendations"),
+        reverse("dashboard:followups") + "?q=alert",
+        reverse("dashboard:dashboard"),
     ]
     for url in urls:
-        html = client.get(url).content.decode()
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
         assert "<script>alert" not in html, url
         assert "<img src=x" not in html, url
         assert "<svg onload" not in html, url
-        assert "&lt;script&gt;alert(" in html or "&lt;script&gt;alert(&#x27;" in html, url
+        if url != reverse("dashboard:dashboard"):  # the dashboard shows figures, not texts
+            assert "&lt;script&gt;alert(" in html, url
 
 
 SOURCE_DIRS = ["config", "departments", "recommendations", "followups", "reports"]
