@@ -1,7 +1,9 @@
 """Role × department × endpoint: another department's object is 404, read-only roles 403."""
 
 import datetime
+import io
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -40,7 +42,7 @@ def world(secretariat):
         followup=plan.followup,
         actor=users["own_officer"],
         expected_version=None,
-        action="Tekst",
+        action="Handling-7F3A",
         target_date=datetime.date(2031, 1, 1),
     )
     return plan, users
@@ -178,3 +180,67 @@ def test_anonymous_is_sent_to_login(client, world):
     for url in followup_gets(plan):
         response = client.get(url)
         assert response.status_code == 302 and "/konto/login/" in response["Location"]
+
+
+EXPORTS = ["reports:preview", "reports:csv", "reports:xlsx", "reports:pdf"]
+SEES_OWN_FOLLOWUPS = {"own_officer", "own_manager", "ombudsman", "secretariat"}
+# Asking for the own department's report: members and global readers may, others get 404.
+DEPARTMENT_REPORT = {
+    "own_officer": 200,
+    "own_manager": 200,
+    "other_officer": 404,
+    "other_manager": 404,
+    "council": 200,  # council members read every department's published report
+    "ombudsman": 200,
+    "secretariat": 200,
+    "no_role": 404,
+}
+DASHBOARD = {
+    "own_officer": 403,
+    "own_manager": 200,
+    "other_officer": 403,
+    "other_manager": 200,
+    "council": 403,
+    "ombudsman": 200,
+    "secretariat": 200,
+    "no_role": 403,
+}
+
+
+def _text(response) -> str:
+    body = b"".join(response)
+    if response["Content-Type"].startswith("application/vnd.openxmlformats"):
+        workbook = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        return " ".join(
+            str(v) for ws in workbook for row in ws.iter_rows(values_only=True) for v in row if v
+        )
+    return body.decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_exports_and_filters_matrix(client, world, role):
+    """Exports, PDF, filtered lists and the dashboard: right status, no other department's data."""
+    plan, users = world
+    client.force_login(users[role])
+    year, department = plan.report.year, plan.followup.department
+    sees = role in SEES_OWN_FOLLOWUPS
+    for name in EXPORTS:
+        whole = client.get(reverse(name, args=[year]))
+        assert whole.status_code == 200, name
+        if name != "reports:pdf":
+            assert ("Handling-7F3A" in _text(whole)) == sees, name
+        own = client.get(reverse(name, args=[year]) + f"?afdeling={department.short_name}")
+        assert own.status_code == DEPARTMENT_REPORT[role], name
+    for query in ("", f"?department={department.pk}", "?q=handling", "?overdue=on"):
+        response = client.get(reverse("dashboard:followups") + query)
+        assert response.status_code == 200
+        if query != "?overdue=on":
+            assert ("7F3A" in response.content.decode()) == sees, query
+    dashboard = client.get(reverse("dashboard:dashboard"))
+    assert dashboard.status_code == DASHBOARD[role]
+    if role == "other_manager":
+        url = reverse("dashboard:dashboard") + f"?department={department.pk}"
+        assert client.get(url).status_code == 404
+    assert client.get(reverse("importing:upload")).status_code == (
+        200 if role == "secretariat" else 403
+    )
