@@ -237,8 +237,9 @@ class FollowUpFilter(BaseListFilter):
             return queryset.order_by(key, *newest)
         if sort == "target_date":
             return queryset.order_by("target_date", "pk")
-        if "search_rank" in queryset.query.annotations:
-            # A text search without a chosen order: best matches first (and the plan uses
-            # the GIN index instead of walking the newest-first index).
-            return queryset.order_by("-search_rank", *newest)
+        if data.get("q"):
+            # A text search: newest report first through the join, so PostgreSQL takes the
+            # matches from the GIN index instead of walking the newest-first index and
+            # testing every row (seconds when two common words rarely occur together).
+            return queryset.order_by("-recommendation__report__year", *newest)
         return queryset.order_by(*newest)

@@ -222,14 +222,11 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         if not text:
             return self
         if connections[self.db].vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+            from django.contrib.postgres.search import SearchQuery, SearchVector
 
             vector = SearchVector("action", config="danish")
             query = SearchQuery(text, config="danish", search_type="websearch")
-            # search_rank lets the lists show the best matches first.
-            return self.alias(action_search=vector, search_rank=SearchRank(vector, query)).filter(
-                action_search=query
-            )
+            return self.alias(action_search=vector).filter(action_search=query)
         return self.filter(action__icontains=text)
 
     def in_round(self, round: FollowUpRound) -> FollowUpQuerySet:

@@ -152,14 +152,11 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
         if not text:
             return self
         if connections[self.db].vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+            from django.contrib.postgres.search import SearchQuery, SearchVector
 
             vector = SearchVector("text", config="danish")
             query = SearchQuery(text, config="danish", search_type="websearch")
-            # search_rank lets the lists show the best matches first.
-            return self.alias(text_search=vector, search_rank=SearchRank(vector, query)).filter(
-                text_search=query
-            )
+            return self.alias(text_search=vector).filter(text_search=query)
         return self.filter(text__icontains=text)
 
     def with_followup_in(self, followups) -> RecommendationQuerySet:
