@@ -401,6 +401,12 @@ def parse_xlsx(name: str, data: bytes) -> ParsedDocument:
 
 
 def _delimiter(text: str) -> str:
+    """The separator that makes a header row Tema | Anbefaling | …; else csv.Sniffer's guess."""
+    head = "\n".join(text.splitlines()[:200])
+    for candidate in (";", ",", "\t"):
+        rows = csv.reader(io.StringIO(head, newline=""), delimiter=candidate)
+        if any(_is_header([cell.strip() for cell in row]) for row in rows):
+            return candidate
     sample = "\n".join(text.splitlines()[:20])
     try:
         return csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
