@@ -175,9 +175,10 @@ def section_target(text: str) -> str | None:
 
 
 def _is_header(cells: list[str]) -> bool:
+    # The first cell must be just "Tema": a theme such as "Tema 3" is data, not a header.
     return (
         len(cells) >= 2
-        and _norm(cells[0]).startswith("tema")
+        and _norm(cells[0]).strip(" .:") in ("tema", "temaer")
         and _norm(cells[1]).startswith(("anbefaling", "kritikpunkt"))
     )
 
@@ -319,14 +320,26 @@ class _Walker:
 # --- formats ----------------------------------------------------------------------------
 
 
-def _docx_cell(cell) -> Cell:
+# Word's list styles in English and Danish ("List Bullet", "Opstilling - punkttegn", …).
+LIST_STYLE_WORDS = ("list", "liste", "punkt", "bullet", "opstilling")
+
+
+def _list_style_ids(document) -> set[str]:
+    """Ids of the paragraph styles that are lists (looked up once: python-docx is slow here)."""
+    ids = set()
+    for style in document.styles:
+        text = f"{style.style_id} {style.name or ''}".casefold()
+        if any(word in text for word in LIST_STYLE_WORDS):
+            ids.add(style.style_id)
+    return ids
+
+
+def _docx_cell(cell, list_styles: set[str]) -> Cell:
     items: list[Item] = []
     for paragraph in cell.paragraphs:
         p_pr = paragraph._p.pPr
-        style = (paragraph.style.name if paragraph.style is not None else "").casefold()
-        is_list = (p_pr is not None and p_pr.numPr is not None) or any(
-            word in style for word in ("list", "liste", "punkt", "bullet")
-        )
+        style_id = p_pr.style if p_pr is not None else None
+        is_list = (p_pr is not None and p_pr.numPr is not None) or style_id in list_styles
         for line in paragraph.text.splitlines():
             item = split_item(line, is_list=is_list)
             if item is not None and item.text:
@@ -334,7 +347,7 @@ def _docx_cell(cell) -> Cell:
     return Cell(items)
 
 
-def _docx_rows(table) -> Iterator[list[Cell]]:
+def _docx_rows(table, list_styles: set[str]) -> Iterator[list[Cell]]:
     from docx.table import _Cell
 
     for row in table.rows:
@@ -346,7 +359,7 @@ def _docx_rows(table) -> Iterator[list[Cell]]:
             if tc.vMerge == "continue":
                 cells.append(Cell([]))
             else:
-                cells.append(_docx_cell(_Cell(tc, table)))
+                cells.append(_docx_cell(_Cell(tc, table), list_styles))
         yield cells
 
 
@@ -357,10 +370,11 @@ def parse_docx(name: str, data: bytes) -> ParsedDocument:
     document = docx.Document(io.BytesIO(data))
     walker = _Walker(ParsedDocument(name=name, kind=DOCX))
     table_number = paragraph_number = 0
+    list_styles = _list_style_ids(document)
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             table_number += 1
-            walker.table(table_number, _docx_rows(block))
+            walker.table(table_number, _docx_rows(block, list_styles))
         else:
             paragraph_number += 1
             target = section_target(block.text)
@@ -387,6 +401,12 @@ def parse_xlsx(name: str, data: bytes) -> ParsedDocument:
 
 
 def _delimiter(text: str) -> str:
+    """The separator that makes a header row Tema | Anbefaling | …; else csv.Sniffer's guess."""
+    head = "\n".join(text.splitlines()[:200])
+    for candidate in (";", ",", "\t"):
+        rows = csv.reader(io.StringIO(head, newline=""), delimiter=candidate)
+        if any(_is_header([cell.strip() for cell in row]) for row in rows):
+            return candidate
     sample = "\n".join(text.splitlines()[:20])
     try:
         return csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter

@@ -159,7 +159,7 @@ class DepartmentIndex:
         return best[2] if best else None
 
 
-@dataclass
+@dataclass(eq=False)
 class PlannedFollowUp:
     department: PlannedDepartment
     items: list[Item] = field(default_factory=list)
@@ -180,7 +180,7 @@ class PlannedFollowUp:
         return ActionStatus(self.status).label if self.status else ""
 
 
-@dataclass
+@dataclass(eq=False)
 class PlannedRecommendation:
     pos: SourcePos
     theme: str
@@ -211,7 +211,7 @@ class PlannedRecommendation:
         return followup
 
 
-@dataclass
+@dataclass(eq=False)
 class PlannedSection:
     pos: SourcePos | None
     heading: str

@@ -163,3 +163,19 @@ def test_docx_vertically_merged_cells_continue_the_row_above():
     assert (row.theme, row.text) == ("Svartider", "Svar inden for fire uger.")
     assert [a.text for a in row.actions] == ["NB: Ny postkasse", "ÆO: Ny frist", "Fælles"]
     assert not doc.warnings
+
+
+def test_a_theme_starting_with_tema_is_data_not_a_header():
+    rows = [[ORG], HEADER, ["Tema 1", "Anbefalingen gælder alle.", "- A"]]
+    doc = parse_document("fil.csv", make_csv(rows))
+    assert doc.sections[0].rows[0].theme == "Tema 1"
+
+
+def test_csv_separator_follows_the_header_even_with_commas_in_the_text():
+    rows = [
+        [ORG],
+        ["Tema", "Anbefaling", "Opfølgning"],
+        *[["Dialog, tone", f"Svar, ring, skriv {i}, og tal, pænt.", "- A, B, C"] for i in range(5)],
+    ]
+    doc = parse_document("fil.csv", make_csv(rows, delimiter=";"))
+    assert doc.sections[0].rows[0].theme == "Dialog, tone"
