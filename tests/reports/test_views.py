@@ -163,3 +163,20 @@ def test_preview_as_of_a_past_date(client, report_data, secretariat):
     assert "Fast skabelon." in html
     assert "Senere tekst." not in html
     assert "Senere tekst." in client.get(url("preview")).content.decode()
+
+
+def test_pdf_with_round_department_and_date(client, report_data, secretariat):
+    from django.utils import timezone
+
+    client.force_login(secretariat)
+    response = client.get(
+        url(
+            "pdf",
+            runde=report_data.status_round.pk,
+            afdeling="AEO",
+            pr=timezone.localdate().isoformat(),
+        )
+    )
+    assert response.status_code == 200
+    assert "rapport-2031-runde-" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
