@@ -107,6 +107,9 @@ def test_docx_import_creates_everything_with_history_by_the_importer(secretariat
         records = model.history.all()
         assert records.exists()
         assert {r.history_user_id for r in records} == {secretariat.pk}, model
+        # Exactly one history row per imported object (SECURITY.md case 16).
+        assert records.count() == model.objects.count(), model
+        assert {r.history_type for r in records} == {"+"}, model
     kept = ImportedDocument.objects.get()
     assert kept.report == report
     assert kept.imported_by == secretariat
