@@ -353,3 +353,15 @@ def test_the_fingerprint_does_not_depend_on_the_language(secretariat, units):
         danish = import_preview(name="e.csv", data=data, year=2024, create_departments=False)
     english = import_preview(name="e.csv", data=data, year=2024, create_departments=False)
     assert danish.fingerprint() == english.fingerprint()
+
+
+def test_bullets_name_departments_also_in_the_genitive(secretariat, units):
+    data = make_csv(
+        [[ORG], HEADER, ["Dialog", "Tekst", "- Ældreområdets ledere holder møde\n- SKO ringer"]]
+    )
+    plan = import_preview(name="g.csv", data=data, year=2024, create_departments=False)
+    named = {f.department.name: f.action for f in plan.recommendations[0].followups}
+    assert named == {
+        "Ældreområdet": "- Ældreområdets ledere holder møde",
+        "Skoleområdet": "- SKO ringer",
+    }
