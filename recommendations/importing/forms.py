@@ -1,6 +1,10 @@
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from recommendations.importing.security import Limits
 
 
 def _last_year() -> int:
@@ -10,9 +14,12 @@ def _last_year() -> int:
 class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
-        help_text=_(
-            "A Word (.docx), Excel (.xlsx) or CSV (.csv) file with the tables Tema | Anbefaling | "
-            "Opfølgning (and optionally Status)."
+        help_text=format_lazy(
+            _(
+                "A Word (.docx), Excel (.xlsx) or CSV (.csv) file of at most {mb} MB with the "
+                "tables Tema | Anbefaling | Opfølgning (and optionally Status)."
+            ),
+            mb=lazy(lambda: Limits.from_settings().max_bytes // (1024 * 1024), int)(),
         ),
         widget=forms.ClearableFileInput(
             attrs={"class": "form-file-input", "accept": ".docx,.xlsx,.csv"}

@@ -151,12 +151,17 @@ class DepartmentIndex:
                 if not needle:
                     continue
                 for start in range(len(haystack) - len(needle) + 1):
-                    if haystack[start : start + len(needle)] == needle:
+                    if _words_match(haystack[start : start + len(needle)], needle):
                         score = (start, -len(needle))
                         if best is None or score < best[:2]:
                             best = (start, -len(needle), entry)
                         break
         return best[2] if best else None
+
+
+def _words_match(words: list[str], needle: list[str]) -> bool:
+    """Equal, also in the Danish genitive: "Ældreområdets" names "Ældreområdet"."""
+    return words[:-1] == needle[:-1] and words[-1] in (needle[-1], needle[-1] + "s")
 
 
 @dataclass(eq=False)

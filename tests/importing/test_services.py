@@ -107,6 +107,9 @@ def test_docx_import_creates_everything_with_history_by_the_importer(secretariat
         records = model.history.all()
         assert records.exists()
         assert {r.history_user_id for r in records} == {secretariat.pk}, model
+        # Exactly one history row per imported object (SECURITY.md case 16).
+        assert records.count() == model.objects.count(), model
+        assert {r.history_type for r in records} == {"+"}, model
     kept = ImportedDocument.objects.get()
     assert kept.report == report
     assert kept.imported_by == secretariat
@@ -350,3 +353,15 @@ def test_the_fingerprint_does_not_depend_on_the_language(secretariat, units):
         danish = import_preview(name="e.csv", data=data, year=2024, create_departments=False)
     english = import_preview(name="e.csv", data=data, year=2024, create_departments=False)
     assert danish.fingerprint() == english.fingerprint()
+
+
+def test_bullets_name_departments_also_in_the_genitive(secretariat, units):
+    data = make_csv(
+        [[ORG], HEADER, ["Dialog", "Tekst", "- Ældreområdets ledere holder møde\n- SKO ringer"]]
+    )
+    plan = import_preview(name="g.csv", data=data, year=2024, create_departments=False)
+    named = {f.department.name: f.action for f in plan.recommendations[0].followups}
+    assert named == {
+        "Ældreområdet": "- Ældreområdets ledere holder møde",
+        "Skoleområdet": "- SKO ringer",
+    }
