@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +33,10 @@ from recommendations.services import recommendation_create, report_create, theme
 REPORT_TITLE = "Borgerrådgiverens årsberetning {year}"
 
 MSG_NOT_SECRETARIAT = _("Only the secretariat can import documents.")
+MSG_CONCURRENT = _(
+    "Someone else changed the same data while the file was being imported. Nothing was "
+    "imported; try again."
+)
 MSG_AT = _("%(where)s: %(error)s")
 MSG_PLAN_CHANGED = _(
     "The file or the data changed since the preview was shown. Review the new preview and "
@@ -94,10 +98,13 @@ def import_commit(
             document.file.save(name, ContentFile(data), save=False)
             stored.append(document)
             save_tracked(document, actor=actor)
-    except BaseException:
+    except BaseException as exc:
         # The database rolled back; don't leave the kept copy of the file behind either.
         for document in stored:
             document.file.delete(save=False)
+        if isinstance(exc, IntegrityError):
+            # E.g. two imports creating the same year's report at the same moment.
+            raise ConflictError(MSG_CONCURRENT) from exc
         raise
     return ImportResult(plan=plan, report=report, document=document)
 

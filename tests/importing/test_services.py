@@ -365,3 +365,16 @@ def test_bullets_name_departments_also_in_the_genitive(secretariat, units):
         "Ældreområdet": "- Ældreområdets ledere holder møde",
         "Skoleområdet": "- SKO ringer",
     }
+
+
+def test_a_database_race_becomes_a_conflict_and_writes_nothing(secretariat, units, monkeypatch):
+    from django.db import IntegrityError
+
+    def racing(**kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "recommendation_create", racing)
+    before = counts()
+    with pytest.raises(ConflictError):
+        import_commit(actor=secretariat, name="plan.docx", data=plan_docx(), year=2024)
+    assert counts() == before
