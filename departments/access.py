@@ -53,6 +53,11 @@ class Access:
         """Council members (and users with no role at all) only read."""
         return not (self.is_secretariat or self.is_ombudsman or self.member_of)
 
+    @property
+    def sees_dashboard(self) -> bool:
+        """The dashboard is for managers, the secretariat and the ombudsman's office."""
+        return self.is_secretariat or self.is_ombudsman or bool(self.manager_of)
+
     def visible_department_ids(self) -> frozenset[int] | None:
         """None means every department."""
         return None if self.sees_everything else self.member_of

@@ -67,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
                 "config.context_processors.municipality",
+                "departments.context_processors.navigation",
             ],
         },
     },
