@@ -140,9 +140,11 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 # Importing follow-up documents (recommendations/importing): limits checked before parsing.
-IMPORT_MAX_BYTES = 10 * 1024 * 1024
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 IMPORT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
-IMPORT_MAX_ROWS = 10_000
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 10_000))
+if os.environ.get("IMPORT_STAGING_DIR"):
+    IMPORT_STAGING_DIR = os.environ["IMPORT_STAGING_DIR"]
 
 # Sessions: short idle timeout, renewed on activity (ASVS 7.3).
 SESSION_COOKIE_AGE = 60 * 60 * 2
