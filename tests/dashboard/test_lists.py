@@ -55,6 +55,11 @@ def test_department_filter_includes_sub_departments(client, secretariat, tree):
     assert [f.pk for f in only] == [in_parent.pk]
     recs = rows(client.get(RECS, {"department": tree["parent"].pk}))
     assert {r.pk for r in recs} == {in_parent.recommendation_id, in_child.recommendation_id}
+    # Rows link to their pages.
+    html = client.get(FUPS).content.decode()
+    assert f'href="{reverse("followups:detail", args=[in_child.pk])}"' in html
+    html = client.get(RECS).content.decode()
+    assert f'href="{in_child.recommendation.get_absolute_url()}"' in html
 
 
 def test_state_overdue_and_status_filters(client, secretariat, tree):
