@@ -2,6 +2,7 @@
 
 - Danish full-text search on follow-up actions, matching FollowUpQuerySet.search().
 - Target dates (overdue filter and sort).
+- Department and workflow state together (a manager's "submitted in my departments").
 """
 
 from django.db import migrations
@@ -10,10 +11,13 @@ CREATE = [
     """CREATE INDEX IF NOT EXISTS followup_action_fts_da ON followups_followup
        USING gin (to_tsvector('danish'::regconfig, COALESCE(action, ''::text)))""",
     """CREATE INDEX IF NOT EXISTS followup_target_date ON followups_followup (target_date)""",
+    """CREATE INDEX IF NOT EXISTS followup_department_state
+       ON followups_followup (department_id, state)""",
 ]
 DROP = [
     "DROP INDEX IF EXISTS followup_action_fts_da",
     "DROP INDEX IF EXISTS followup_target_date",
+    "DROP INDEX IF EXISTS followup_department_state",
 ]
 
 

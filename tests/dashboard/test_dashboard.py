@@ -193,3 +193,12 @@ def test_query_count_same_with_1_and_50_items(client, secretariat, world, who):
     assert (cold_one, warm_one) == (cold_fifty, warm_fifty)
     assert cold_fifty <= 15
     assert warm_fifty < cold_fifty
+
+
+def test_ombudsman_sees_everything_and_unknown_round_is_404(client, ombudsman, world):
+    client.force_login(ombudsman)
+    response = client.get(DASH)
+    assert response.status_code == 200
+    assert "Forvaltning Hemmelig" in response.content.decode()
+    assert client.get(DASH, {"round": 999999}).status_code == 404
+    assert client.get(DASH, {"department": "x"}).status_code == 404

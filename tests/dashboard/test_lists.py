@@ -55,6 +55,11 @@ def test_department_filter_includes_sub_departments(client, secretariat, tree):
     assert [f.pk for f in only] == [in_parent.pk]
     recs = rows(client.get(RECS, {"department": tree["parent"].pk}))
     assert {r.pk for r in recs} == {in_parent.recommendation_id, in_child.recommendation_id}
+    # Rows link to their pages.
+    html = client.get(FUPS).content.decode()
+    assert f'href="{reverse("followups:detail", args=[in_child.pk])}"' in html
+    html = client.get(RECS).content.decode()
+    assert f'href="{in_child.recommendation.get_absolute_url()}"' in html
 
 
 def test_state_overdue_and_status_filters(client, secretariat, tree):
@@ -242,3 +247,22 @@ def test_query_count_same_with_1_and_50_items(client, secretariat, tree, url, pa
     fifty = _count_queries(client, url, params)
     assert one == fifty
     assert fifty <= 15
+
+
+@pytest.mark.postgres
+def test_text_search_can_use_the_gin_indexes(tree):
+    """The query's expression matches the indexed one (the planner may pick it at scale)."""
+    followup(tree["report"], tree["parent"], text="Svartider")
+    from recommendations.models import Recommendation
+
+    checks = [
+        (Recommendation.objects.search("svartider"), "recommendation_text_fts_da"),
+        (FollowUp.objects.search("skabelon"), "followup_action_fts_da"),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for queryset, index in checks:
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert index in plan, plan
