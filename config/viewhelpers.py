@@ -5,7 +5,7 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from config.errors import ConflictError, ServiceError
 
@@ -64,3 +64,37 @@ def render_conflict(
         },
         status=409,
     )
+
+
+def history_page(
+    request: HttpRequest,
+    *,
+    template: str,
+    name: str,
+    obj,
+    entries: Callable[[Any], list],
+    restore: Callable[..., Any] | None = None,
+    history_id: int | None = None,
+    done_url: str = "",
+) -> HttpResponse:
+    """A history page; with `restore`, first restore `history_id` through that service.
+
+    A refused restore shows the page again with the message (422); a restore redirects back.
+    """
+    from departments.access import access_for  # config sits below departments
+
+    error = None
+    if restore is not None:
+        try:
+            restore(**{name: obj}, history_id=history_id, actor=request.user)
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            return redirect(done_url)
+    context = {
+        name: obj,
+        "entries": entries(obj),
+        "can_restore": access_for(request.user).is_secretariat,
+        "error": error,
+    }
+    return render(request, template, context, status=422 if error else 200)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import ConflictError, ServiceError
-from config.viewhelpers import call_service, render_conflict, render_partial_or_page
+from config.viewhelpers import call_service, history_page, render_conflict, render_partial_or_page
 from departments.access import access_for
 from followups import services
 from followups.forms import FollowUpForm, MoveDateForm, ReturnForm, RoundForm, StatusForm
@@ -313,37 +313,28 @@ def status_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
 
 @login_required
 def followup_history(request: HttpRequest, pk: int) -> HttpResponse:
-    followup = _followup_or_404(request, pk)
-    return render(
+    return history_page(
         request,
-        "followups/followup_history.html",
-        {
-            "followup": followup,
-            "entries": followup_history_entries(followup),
-            "can_restore": access_for(request.user).is_secretariat,
-        },
+        template="followups/followup_history.html",
+        name="followup",
+        obj=_followup_or_404(request, pk),
+        entries=followup_history_entries,
     )
 
 
 @login_required
 @require_POST
 def followup_restore(request: HttpRequest, pk: int, history_id: int) -> HttpResponse:
-    followup = _followup_or_404(request, pk)
-    try:
-        services.followup_restore(followup=followup, history_id=history_id, actor=request.user)
-    except ServiceError as exc:
-        return render(
-            request,
-            "followups/followup_history.html",
-            {
-                "followup": followup,
-                "entries": followup_history_entries(followup),
-                "can_restore": True,
-                "error": exc.message,
-            },
-            status=422,
-        )
-    return redirect("followups:history", pk=followup.pk)
+    return history_page(
+        request,
+        template="followups/followup_history.html",
+        name="followup",
+        obj=_followup_or_404(request, pk),
+        entries=followup_history_entries,
+        restore=services.followup_restore,
+        history_id=history_id,
+        done_url=reverse("followups:history", args=[pk]),
+    )
 
 
 # --- rounds -----------------------------------------------------------------------------

@@ -73,20 +73,7 @@ class RecommendationAdminForm(forms.ModelForm):
 
     class Meta:
         model = Recommendation
-        fields = [
-            "report",
-            "number",
-            "theme",
-            "kind",
-            "text",
-            "scope",
-            "response",
-            "response_reason",
-            "assessment",
-            "assessment_note",
-            "previous",
-            "link_kind",
-        ]
+        fields = ["report", "number", *Recommendation.CONTENT_FIELDS]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

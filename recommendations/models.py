@@ -175,6 +175,20 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
 
 
 class Recommendation(models.Model):
+    # The fields an editor changes and the history page compares (report and number identify it).
+    CONTENT_FIELDS = [
+        "theme",
+        "kind",
+        "text",
+        "scope",
+        "response",
+        "response_reason",
+        "assessment",
+        "assessment_note",
+        "previous",
+        "link_kind",
+    ]
+
     class Kind(models.TextChoices):
         RECOMMENDATION = "recommendation", _("Recommendation")
         CRITICISM = "criticism", _("Point of criticism")

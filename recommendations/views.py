@@ -4,12 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import ConflictError, ServiceError
 from config.historydiff import history_entries
-from config.viewhelpers import call_service
+from config.viewhelpers import call_service, history_page
 from departments.access import access_for
 from recommendations import services
 from recommendations.forms import (
@@ -21,18 +22,7 @@ from recommendations.forms import (
 )
 from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment
 
-HISTORY_FIELDS = [
-    "theme",
-    "kind",
-    "text",
-    "scope",
-    "response",
-    "response_reason",
-    "assessment",
-    "assessment_note",
-    "previous",
-    "link_kind",
-]
+HISTORY_FIELDS = Recommendation.CONTENT_FIELDS
 
 
 def _require_registrar(request: HttpRequest) -> None:
@@ -304,36 +294,25 @@ def recommendation_history_entries(recommendation: Recommendation):
 
 @login_required
 def recommendation_history(request: HttpRequest, pk: int) -> HttpResponse:
-    recommendation = _recommendation_or_404(request, pk)
-    return render(
+    return history_page(
         request,
-        "recommendations/recommendation_history.html",
-        {
-            "recommendation": recommendation,
-            "entries": recommendation_history_entries(recommendation),
-            "can_restore": access_for(request.user).is_secretariat,
-        },
+        template="recommendations/recommendation_history.html",
+        name="recommendation",
+        obj=_recommendation_or_404(request, pk),
+        entries=recommendation_history_entries,
     )
 
 
 @login_required
 @require_POST
 def recommendation_restore(request: HttpRequest, pk: int, history_id: int) -> HttpResponse:
-    recommendation = _recommendation_or_404(request, pk)
-    try:
-        services.recommendation_restore(
-            recommendation=recommendation, history_id=history_id, actor=request.user
-        )
-    except ServiceError as exc:
-        return render(
-            request,
-            "recommendations/recommendation_history.html",
-            {
-                "recommendation": recommendation,
-                "entries": recommendation_history_entries(recommendation),
-                "can_restore": True,
-                "error": exc.message,
-            },
-            status=422,
-        )
-    return redirect("recommendations:history", pk=recommendation.pk)
+    return history_page(
+        request,
+        template="recommendations/recommendation_history.html",
+        name="recommendation",
+        obj=_recommendation_or_404(request, pk),
+        entries=recommendation_history_entries,
+        restore=services.recommendation_restore,
+        history_id=history_id,
+        done_url=reverse("recommendations:history", args=[pk]),
+    )
