@@ -8,7 +8,35 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from reports.tables import ReportTable
+from config.text import danish_key
+
+from reports.dashboard.charts import Cell, Chart, Row, Series
+from reports.tables import STATUS_LABELS_DA, ReportTable
+
+NO_STATUS = ""
+
+
+def status_chart(table: ReportTable) -> Chart:
+    """Latest status per department, counted from the table itself (no further queries)."""
+    counts: dict[str, dict[str, int]] = {}
+    for _section, _group, row in table.recommendation_rows():
+        for cell in row.followups:
+            per_status = counts.setdefault(cell.department_name, {})
+            per_status[cell.status] = per_status.get(cell.status, 0) + 1
+    series = [Series(key=key, label=label) for key, label in STATUS_LABELS_DA.items()]
+    series.append(Series(key=NO_STATUS, label="Ingen status endnu"))
+    rows = [
+        Row(label=name, cells=[Cell(value=counts[name].get(s.key, 0)) for s in series])
+        for name in sorted(counts, key=danish_key)
+    ]
+    return Chart(
+        id="status-overview",
+        title="Status pr. forvaltning",
+        series=series,
+        rows=rows,
+        row_heading="Forvaltning",
+        note="antal opfølgninger efter seneste status",
+    ).layout()
 
 
 def document_title(table: ReportTable) -> str:
@@ -32,6 +60,7 @@ def document_context(
         "document_title": document_title(table),
         "prepared": prepared or timezone.localdate(),
         "edition_number": edition_number,
+        "status_chart": status_chart(table),
         "has_markers": any(
             row.marker or any(c.marker for c in row.followups)
             for *_x, row in table.recommendation_rows()

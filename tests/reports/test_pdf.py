@@ -70,7 +70,10 @@ def test_report_pdf_structure(big_report, secretariat):
     assert "Eksempelby Kommune" in texts[0] and "Udarbejdet" in texts[0]
     assert "Status 2033" in texts[0]
     assert "Indhold" in texts[2]
-    table_pages = texts[3:]
+    # The status overview: the dashboard's chart with its numbers, per department.
+    assert "Statusoverblik" in texts[3] and "Status pr. forvaltning" in texts[3]
+    assert "Børn og Unge" in texts[3]
+    table_pages = texts[4:]
     assert len(table_pages) >= 4
     for text in table_pages:
         assert re.search(r"Anbefaling\s+Opfølgning\s+Status", text), text[:300]
