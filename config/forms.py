@@ -3,6 +3,7 @@
 from django import forms
 
 WIDGET_CLASSES = {
+    forms.CheckboxInput: "form-checkbox",
     forms.Textarea: "form-input",
     forms.Select: "form-select",
     forms.SelectMultiple: "form-select",
@@ -22,7 +23,9 @@ class DkfdsFormMixin:
             widget = field.widget
             css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), "")
             if css:
-                widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+                classes = widget.attrs.get("class", "").split()
+                classes += [c for c in css.split() if c not in classes]
+                widget.attrs["class"] = " ".join(classes)
             described = []
             if field.help_text:
                 described.append(f"hint-{self.add_prefix(name)}")  # type: ignore[attr-defined]
