@@ -16,7 +16,7 @@ def test_checkbox_input_comes_before_its_label_so_the_box_is_drawn():
     box = html.index('type="checkbox"')
     label = html.index('for="id_confirm"')
     assert box < label
-    assert 'form-checkbox' in html[box - 10 : box + 80]
+    assert "form-checkbox" in html[box - 10 : box + 80]
 
 
 def test_text_field_has_label_hint_and_error_linked():
