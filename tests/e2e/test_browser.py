@@ -80,35 +80,50 @@ def test_other_departments_followup_is_404(live_server, new_page, world):
     assert response.status == 404
 
 
-def test_main_pages_have_no_serious_accessibility_violations(live_server, new_page, world):
-    followup = world["plan"].followup
-    # axe is injected through the DevTools protocol, so the test context bypasses our CSP.
-    page = new_page(bypass_csp=True)
-    login(page, live_server, "sara")
-    urls = [
-        "/",
-        f"/beretninger/{world['plan'].report.year}/",
-        f"/beretninger/anbefaling/{followup.recommendation_id}/",
-        f"/opfoelgning/{followup.pk}/",
-        f"/opfoelgning/{followup.pk}/rediger/",
-        f"/opfoelgning/{followup.pk}/historik/",
-        "/opfoelgning/runder/",
-    ]
+def _axe_problems(page, base_url: str, urls: list[str]) -> dict:
     axe_source = AXE.read_text()
     problems = {}
     for url in urls:
-        page.goto(live_server.url + url)
+        page.goto(base_url + url)
         page.evaluate(axe_source)
         result = page.evaluate("async () => JSON.stringify((await axe.run()).violations)")
         serious = [v for v in json.loads(result) if v["impact"] in ("serious", "critical")]
         if serious:
             problems[url] = [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+    return problems
+
+
+def test_main_pages_have_no_serious_accessibility_violations(live_server, new_page, world):
+    followup = world["plan"].followup
+    year = world["plan"].report.year
+    # axe is injected through the DevTools protocol, so the test context bypasses our CSP.
+    page = new_page(bypass_csp=True)
+    login(page, live_server, "sara")
+    problems = _axe_problems(
+        page,
+        live_server.url,
+        [
+            "/",
+            f"/beretninger/{year}/",
+            f"/beretninger/anbefaling/{followup.recommendation_id}/",
+            f"/opfoelgning/{followup.pk}/",
+            f"/opfoelgning/{followup.pk}/rediger/",
+            f"/opfoelgning/{followup.pk}/historik/",
+            "/opfoelgning/runder/",
+            "/oversigt/anbefalinger/",
+            "/oversigt/opfoelgninger/?q=borger",
+        ],
+    )
     page.context.close()
+    UserFactory(username="sofie", roles=["secretariat"])
+    secretariat = new_page(bypass_csp=True)
+    login(secretariat, live_server, "sofie")
+    problems |= _axe_problems(
+        secretariat,
+        live_server.url,
+        ["/oversigt/", f"/rapporter/{year}/", "/import/", "/opfoelgning/runder/ny/"],
+    )
+    secretariat.context.close()
     login_page = new_page(bypass_csp=True)
-    login_page.goto(live_server.url + "/konto/login/")
-    login_page.evaluate(axe_source)
-    result = login_page.evaluate("async () => JSON.stringify((await axe.run()).violations)")
-    serious = [v["id"] for v in json.loads(result) if v["impact"] in ("serious", "critical")]
-    if serious:
-        problems["/konto/login/"] = serious
+    problems |= _axe_problems(login_page, live_server.url, ["/konto/login/"])
     assert problems == {}
