@@ -13,6 +13,10 @@ request computes and caches its aggregates; that cold time is printed separately
 `queries` is the number of SQL statements per request, `sql_ms` the summed SQL time of a
 request (median), `ratio` = page time / SQL time (medians): how much of a request is Python
 (view, template, middleware) rather than the database.
+
+The last line, "dashboard right after a change", saves a follow-up through the service
+before each request (so it writes `--n` follow-up versions) with the figures' refresh going
+to a queue that is not worked off: what users see while the worker computes new figures.
 """
 
 from __future__ import annotations
@@ -150,6 +154,62 @@ def main() -> None:
             continue
         result = measure(client, url, args.n, args.warmup)
         print(json.dumps({"page": name, **result, "url": url}, ensure_ascii=False), flush=True)
+    name = "dashboard right after a change"
+    if not args.only or args.only in name:
+        after_change(secretariat, reverse("dashboard:dashboard"), args.n, name)
+
+
+def after_change(client, url: str, n: int, name: str) -> None:
+    """The dashboard requested right after a follow-up was changed (through the service, so
+    the data version moves), as in production: the refresh goes to a queue (here one that
+    is not worked off) and the earlier figures are served. Writes `n` follow-up versions to
+    the scale database."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import override_settings
+    from django_tasks import default_task_backend
+
+    from followups import services
+    from followups.models import FollowUp
+    from reports.dashboard import stats
+    from reports.management.commands.generate_scale_data import SECRETARIAT_USERNAME
+
+    queue = override_settings(
+        TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    )
+    queue.enable()
+    actor = get_user_model().objects.get(username=SECRETARIAT_USERNAME)
+    followup = FollowUp.objects.filter(state=FollowUp.State.DRAFT).order_by("pk").first()
+    client.get(url)  # figures of the current version exist
+    times, sql, counts = [], [], []
+    for i in range(n):
+        followup = services.followup_update(
+            followup=followup, actor=actor, expected_version=None, action=f"Benchmark {i}"
+        )
+        stats._in_process.clear()  # as in a web process that has not seen the new version
+        timer = QueryTimer()
+        with connection.execute_wrapper(timer):
+            start = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - start
+        assert response.status_code == 200
+        times.append(elapsed * 1000)
+        sql.append(timer.seconds * 1000)
+        counts.append(timer.count)
+    p50 = statistics.median(times)
+    sql_ms = statistics.median(sql)
+    result = {
+        "page": name,
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(percentile(times, 0.95), 1),
+        "queries": max(counts),
+        "sql_ms": round(sql_ms, 1),
+        "ratio": round(p50 / sql_ms, 2) if sql_ms else None,
+        "refreshes_queued": len(default_task_backend.results),
+        "url": url,
+    }
+    queue.disable()
+    print(json.dumps(result, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import Membership, descendant_ids
+from departments.models import Membership, department_children, descendant_ids
 
 
 class GlobalRole(models.TextChoices):
@@ -58,6 +59,16 @@ class Access:
         """The dashboard is for managers, the secretariat and the ombudsman's office."""
         return self.is_secretariat or self.is_ombudsman or bool(self.manager_of)
 
+    def dashboard_department_ids(self) -> frozenset[int] | None:
+        """Departments whose figures the dashboard shows: None means every department
+        (secretariat, ombudsman's office), else the managed ones. Raises PermissionDenied
+        for users without a dashboard."""
+        if self.is_secretariat or self.is_ombudsman:
+            return None
+        if self.manager_of:
+            return self.manager_of
+        raise PermissionDenied
+
     def visible_department_ids(self) -> frozenset[int] | None:
         """None means every department."""
         return None if self.sees_everything else self.member_of
@@ -70,6 +81,17 @@ class Access:
 
 
 NO_ACCESS = Access(frozenset(), False, frozenset(), frozenset())
+SYSTEM_ACCESS = Access(frozenset(), True, frozenset(), frozenset())
+
+
+def system_user():
+    """An unsaved user that sees every department and round, for commands and background
+    tasks that act for no one (never for writes: services need a real actor)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()(username="system", is_active=True, is_superuser=True)
+    user._opf_access = SYSTEM_ACCESS
+    return user
 
 
 def access_for(user) -> Access:
@@ -90,11 +112,12 @@ def access_for(user) -> Access:
         direct_member.add(department_id)
         if role == Membership.Role.MANAGER:
             direct_manager.add(department_id)
+    children = department_children() if direct_member else None  # one tree for both
     access = Access(
         roles=roles,
         superuser=user.is_superuser,
-        member_of=frozenset(descendant_ids(direct_member)),
-        manager_of=frozenset(descendant_ids(direct_manager)),
+        member_of=frozenset(descendant_ids(direct_member, children)),
+        manager_of=frozenset(descendant_ids(direct_manager, children)),
     )
     user._opf_access = access
     return access

@@ -22,13 +22,26 @@ class DepartmentQuerySet(models.QuerySet["Department"]):
         return self.filter(pk__in=descendant_ids(set(ids)))
 
 
-def descendant_ids(ids: set[int]) -> set[int]:
-    """Ids of the given departments and all their sub-departments (one query)."""
+def children_map(pairs) -> dict[int | None, list[int]]:
+    """The tree as parent id → child ids, from (id, parent id) pairs."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in pairs:
+        children.setdefault(parent_id, []).append(pk)
+    return children
+
+
+def department_children() -> dict[int | None, list[int]]:
+    """The tree as parent id → child ids (one query)."""
+    return children_map(Department.objects.values_list("pk", "parent_id"))
+
+
+def descendant_ids(ids: set[int], children: dict[int | None, list[int]] | None = None) -> set[int]:
+    """Ids of the given departments and all their sub-departments (one query, none when
+    the tree from department_children() is given)."""
     if not ids:
         return set()
-    children: dict[int | None, list[int]] = {}
-    for pk, parent_id in Department.objects.values_list("pk", "parent_id"):
-        children.setdefault(parent_id, []).append(pk)
+    if children is None:
+        children = department_children()
     result: set[int] = set()
     stack = list(ids)
     while stack:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.text import danish_key
 from departments.access import access_for
-from departments.models import Department
+from departments.models import Department, children_map, descendant_ids
 from followups.models import ActionStatus, FollowUp, FollowUpRound
 from recommendations.models import AnnualReport, Theme
 
@@ -50,18 +50,6 @@ def danish_order(queryset, path: str, names: list[tuple[int, str]], fk_path: str
     return Case(*whens, default=Value(len(whens)), output_field=IntegerField())
 
 
-def subtree(children: dict[int | None, list[int]], root: int) -> set[int]:
-    """`root` and every department below it, from a parent → children map."""
-    result: set[int] = set()
-    stack = [root]
-    while stack:
-        pk = stack.pop()
-        if pk not in result:
-            result.add(pk)
-            stack.extend(children.get(pk, []))
-    return result
-
-
 def apply_followup_criteria(
     queryset,
     data: dict[str, Any],
@@ -69,12 +57,14 @@ def apply_followup_criteria(
     today: datetime.date | None = None,
 ):
     """Narrow a FollowUp queryset by the follow-up criteria in cleaned form data."""
+    ids = None
     if data.get("department"):
         root = int(data["department"])
-        ids = {root} if data.get("only_this") else subtree(children, root)
-        queryset = queryset.filter(department_id__in=ids)
+        ids = {root} if data.get("only_this") else descendant_ids({root}, children)
     if data.get("status"):
-        queryset = queryset.with_latest_status_in([data["status"]])
+        queryset = queryset.with_latest_status_in([data["status"]], department_ids=ids)
+    elif ids is not None:
+        queryset = queryset.filter(department_id__in=ids)
     if data.get("state"):
         queryset = queryset.filter(state__in=data["state"])
     if data.get("completion") == "open":
@@ -157,9 +147,7 @@ class BaseListFilter(django_filters.FilterSet):
         )
         departments = list(Department.objects.values_list("pk", "name", "parent_id"))
         self.department_names = [(pk, name) for pk, name, _parent in departments]
-        self.children: dict[int | None, list[int]] = {}
-        for pk, _name, parent in departments:
-            self.children.setdefault(parent, []).append(pk)
+        self.children = children_map((pk, parent) for pk, _name, parent in departments)
         visible = access_for(user).visible_department_ids()
         self.filters["department"].extra["choices"] = department_choices(departments, visible)
         self.rounds = {

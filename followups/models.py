@@ -6,7 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -168,12 +168,8 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         return self.filter(state=FollowUp.State.SUBMITTED)
 
     def with_latest_status(self) -> FollowUpQuerySet:
-        latest = StatusUpdate.objects.filter(followup=OuterRef("pk")).order_by(
-            "-round__deadline", "-pk"
-        )
-        return self.annotate(
-            latest_status=Subquery(latest.values("status")[:1]),
-        )
+        """Annotate `latest_status` (None: no status yet) from the progress read model."""
+        return self.annotate(latest_status=F("progress__latest_status"))
 
     def progress_by_department(self):
         """Per department: tasks, written, submitted, approved, returned (one query)."""
@@ -207,10 +203,7 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def overdue(self, today: datetime.date | None = None) -> FollowUpQuerySet:
         """Target date passed and no status saying the action is finished."""
         today = today or datetime.date.today()  # noqa: DTZ011 (a local calendar date)
-        finished = StatusUpdate.objects.filter(
-            followup=OuterRef("pk"), status__in=FINISHED_STATUSES
-        )
-        return self.filter(target_date__lt=today).exclude(Exists(finished))
+        return self.filter(target_date__lt=today).unfinished()
 
     # --- Lists, filters and dashboards (issue 5) ---
 
@@ -236,26 +229,30 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             qs = qs.filter(state=FollowUp.State.APPROVED)
         return qs
 
-    def with_latest_status_in(self, statuses) -> FollowUpQuerySet:
-        """Latest status (by round deadline) is one of `statuses`; "none" = no status yet."""
+    def with_latest_status_in(
+        self, statuses, department_ids: set[int] | None = None
+    ) -> FollowUpQuerySet:
+        """Latest status (by round deadline) is one of `statuses`; "none" = no status yet.
+
+        With `department_ids`, also in those departments, read from the progress table's
+        (department, status) index: one index lookup instead of joining two large sets.
+        """
         statuses = list(statuses)
-        latest = StatusUpdate.objects.filter(followup=OuterRef("pk")).order_by(
-            "-round__deadline", "-pk"
-        )
-        condition = Q(filter_latest_status__in=[s for s in statuses if s != "none"])
+        condition = Q(progress__latest_status__in=[s for s in statuses if s != "none"])
         if "none" in statuses:
-            condition |= Q(filter_latest_status__isnull=True)
-        latest_status = Subquery(latest.values("status")[:1])
-        return self.alias(filter_latest_status=latest_status).filter(condition)
+            condition |= Q(progress__isnull=True)
+        if department_ids is not None:
+            if "none" in statuses:
+                return self.filter(condition, department_id__in=department_ids)
+            return self.filter(condition, progress__department_id__in=department_ids)
+        return self.filter(condition)
 
     def finished(self) -> FollowUpQuerySet:
         """Some status says the action is done, ongoing practice or dropped."""
-        done = StatusUpdate.objects.filter(followup=OuterRef("pk"), status__in=FINISHED_STATUSES)
-        return self.filter(Exists(done))
+        return self.filter(progress__finished_on__isnull=False)
 
     def unfinished(self) -> FollowUpQuerySet:
-        done = StatusUpdate.objects.filter(followup=OuterRef("pk"), status__in=FINISHED_STATUSES)
-        return self.exclude(Exists(done))
+        return self.filter(progress__finished_on__isnull=True)
 
     def written(self) -> FollowUpQuerySet:
         return self.exclude(action="")
@@ -270,29 +267,24 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         """Per department: required, written, submitted, approved, overdue (one query)."""
         today = today or datetime.date.today()  # noqa: DTZ011 (a local calendar date)
         state = FollowUp.State
-        finished = StatusUpdate.objects.filter(
-            followup=OuterRef("pk"), status__in=FINISHED_STATUSES
-        )
         return (
-            self.annotate(is_finished=Exists(finished))
-            .values("department_id")
+            self.values("department_id")
             .annotate(
                 required=Count("pk"),
                 written=Count("pk", filter=~Q(action="")),
                 submitted=Count("pk", filter=Q(state=state.SUBMITTED)),
                 approved=Count("pk", filter=Q(state=state.APPROVED)),
-                overdue=Count("pk", filter=Q(target_date__lt=today, is_finished=False)),
+                overdue=Count(
+                    "pk", filter=Q(target_date__lt=today, progress__finished_on__isnull=True)
+                ),
             )
             .order_by("department_id")
         )
 
     def latest_status_counts(self, *group_by: str):
         """Follow-ups counted by `group_by` fields and latest status (None = no status)."""
-        latest = StatusUpdate.objects.filter(followup=OuterRef("pk")).order_by(
-            "-round__deadline", "-pk"
-        )
         return (
-            self.annotate(latest_status=Subquery(latest.values("status")[:1]))
+            self.with_latest_status()
             .values(*group_by, "latest_status")
             .annotate(n=Count("pk"))
             .order_by()
@@ -532,3 +524,56 @@ class StatusUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.followup} – {self.round.name}: {self.get_status_display()}"
+
+
+class FollowUpProgress(models.Model):
+    """Where a follow-up stands, derived from its status updates (a read model).
+
+    Lists and the dashboard filter and count by the latest status and by "finished or not";
+    reading that from StatusUpdate needs a subquery per follow-up (seconds at national
+    scale). This table holds it per follow-up, with the department beside it so that
+    "department X, status Y" is one index lookup.
+
+    Not domain data, so no history and no admin: every value follows from StatusUpdate and
+    FollowUpRound and is recomputed by followups.services.followup_progress_refresh(),
+    which every service writing status updates or round deadlines calls. A follow-up
+    without status updates has no row.
+    """
+
+    followup = models.OneToOneField(
+        FollowUp,
+        verbose_name=_("follow-up"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="progress",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the (department, latest_status) index serves it
+    )
+    latest_status = models.CharField(
+        _("latest status"),
+        max_length=20,
+        choices=ActionStatus.choices,
+        help_text=_("The status of the latest round (by deadline) with a status."),
+    )
+    finished_on = models.DateField(
+        _("finished on"),
+        null=True,
+        blank=True,
+        help_text=_("The date of the first status saying done, ongoing practice or dropped."),
+    )
+
+    class Meta:
+        verbose_name = _("follow-up progress")
+        verbose_name_plural = _("follow-up progress")
+        indexes = [
+            models.Index(fields=["department", "latest_status"], name="progress_dept_status"),
+            models.Index(fields=["latest_status"], name="progress_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.followup_id}: {self.latest_status}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -14,8 +15,10 @@ from config.history import save_tracked
 from departments.access import access_for
 from followups.history import RESTORABLE_FIELDS
 from followups.models import (
+    FINISHED_STATUSES,
     ActionStatus,
     FollowUp,
+    FollowUpProgress,
     FollowUpRound,
     StatusUpdate,
     TargetDateChange,
@@ -336,9 +339,10 @@ def status_update_save(
     reported_on: datetime.date | None = None,
 ) -> StatusUpdate:
     """Report what happened to a follow-up in an open status round (create or edit)."""
+    # Locks in the order round_update takes them (round, then its follow-ups): no deadlock.
+    round = _round_locked(round)
     followup = _followup_locked(followup, None)
     _require_edit(actor, followup)
-    round = _round_locked(round)
     if round.kind != FollowUpRound.Kind.STATUS:
         raise ServiceError(MSG_NOT_STATUS_ROUND)
     if round.report_id != followup.recommendation.report_id:
@@ -363,6 +367,7 @@ def status_update_save(
     update.author = actor
     update.reported_on = reported_on or timezone.localdate()
     save_tracked(update, actor=actor)
+    followup_progress_refresh(followup_ids=[followup.pk])
     return update
 
 
@@ -383,10 +388,16 @@ def round_update(
     clash = FollowUpRound.objects.filter(report_id=round.report_id, name__iexact=name.strip())
     if clash.exclude(pk=round.pk).exists():
         raise ServiceError(MSG_ROUND_NAME_TAKEN, name=name.strip())
+    deadline_moved = round.deadline != deadline
     round.name = name.strip()
     round.deadline = deadline
     round.meeting_date = meeting_date
     save_tracked(round, actor=actor)
+    if deadline_moved:
+        # Which status is the latest follows the rounds' deadlines.
+        followup_progress_refresh(
+            followup_ids=round.status_updates.values_list("followup_id", flat=True)
+        )
     return round
 
 
@@ -407,3 +418,59 @@ def followup_restore(*, followup: FollowUp, history_id: int, actor) -> FollowUp:
     return _save_new_version(
         followup, actor=actor, reason=str(_("Restored the version of %(when)s")) % {"when": when}
     )
+
+
+# --- the progress read model -----------------------------------------------------------------
+
+PROGRESS_CHUNK = 5000
+
+
+@transaction.atomic
+def followup_progress_refresh(*, followup_ids: Iterable[int] | None = None) -> int:
+    """Recompute FollowUpProgress for these follow-ups (None: all of them) from their status
+    updates; returns the number of rows written. Called by every service that writes status
+    updates or round deadlines; `manage.py refresh_progress` runs it for everything."""
+    if followup_ids is None:
+        FollowUpProgress.objects.all().delete()
+        ids = list(
+            StatusUpdate.objects.order_by("followup_id")
+            .values_list("followup_id", flat=True)
+            .distinct()
+        )
+    else:
+        ids = sorted(set(followup_ids))
+    written = 0
+    for start in range(0, len(ids), PROGRESS_CHUNK):
+        chunk = ids[start : start + PROGRESS_CHUNK]
+        if followup_ids is not None:
+            # Serialise with other refreshes of the same follow-ups (a status saved while the
+            # secretariat moves a deadline); status_update_save holds the same row lock.
+            list(FollowUp.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
+        rows = _progress_rows(chunk)
+        if followup_ids is not None:
+            FollowUpProgress.objects.filter(followup_id__in=chunk).delete()
+        FollowUpProgress.objects.bulk_create(rows)
+        written += len(rows)
+    return written
+
+
+def _progress_rows(followup_ids: list[int]) -> list[FollowUpProgress]:
+    """Latest status by round deadline (then id) and the first finished status's date."""
+    progress: dict[int, FollowUpProgress] = {}
+    statuses = (
+        StatusUpdate.objects.filter(followup_id__in=followup_ids)
+        .order_by("followup_id", "round__deadline", "pk")
+        .values_list("followup_id", "followup__department_id", "status", "reported_on")
+    )
+    for followup_id, department_id, status, reported_on in statuses.iterator(chunk_size=5000):
+        row = progress.get(followup_id)
+        if row is None:
+            row = progress[followup_id] = FollowUpProgress(
+                followup_id=followup_id, department_id=department_id
+            )
+        row.latest_status = status
+        if status in FINISHED_STATUSES and (
+            row.finished_on is None or reported_on < row.finished_on
+        ):
+            row.finished_on = reported_on
+    return list(progress.values())

@@ -72,3 +72,29 @@ def manager(department):
 def plan(department, secretariat):
     """An annual report with one recommendation for `department` and an open plan round."""
     return factories.open_plan(department=department, actor=secretariat)
+
+
+@pytest.fixture
+def approved_followup(plan, officer, manager, secretariat):
+    """`plan`'s follow-up written, submitted and approved; its action plan published."""
+    return factories.approve_and_publish(
+        plan, officer=officer, manager=manager, secretariat=secretariat
+    )
+
+
+def clear_caches() -> None:
+    """The cache and the dashboard's in-process figures: keys built from history ids and the
+    date can repeat across tests (ids are reused after a rollback)."""
+    from django.core.cache import cache
+
+    from reports.dashboard import stats
+
+    cache.clear()
+    stats._in_process.clear()
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    clear_caches()
+    yield
+    clear_caches()

@@ -84,6 +84,10 @@ def database_from_env(*, pool: bool = False) -> dict:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     config = dj_database_url.parse(url, conn_max_age=0 if pool else 60, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # JIT compilation costs 10-15 ms per query over large tables and pays off only for
+        # long analytical queries; our pages are short ones (bench/web.py).
+        config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     if config["ENGINE"] == "django.db.backends.postgresql" and pool:
         from psycopg_pool import ConnectionPool
 

@@ -30,3 +30,12 @@ LOGGING["root"]["level"] = "INFO"
 # Background work (the report PDF) goes to a database queue; run the worker with
 # `python manage.py db_worker` (django-tasks-db).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# One cache for every web process and the worker: the dashboard's figures are computed by
+# the worker and served by the web processes. Create its table with
+# `python manage.py createcachetable` (after migrate).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "opf_cache",
+    }
+}

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from departments.access import access_for
 from followups.filters import FollowUpFilter
 from followups.models import ActionStatus, FollowUp
 from recommendations.filters import RecommendationFilter
@@ -188,11 +187,6 @@ def _url_maker(name: str):
     return lambda pk: pattern.replace(str(marker), str(pk))
 
 
-def has_dashboard(user) -> bool:
-    access = access_for(user)
-    return access.is_secretariat or access.is_ombudsman or bool(access.manager_of)
-
-
 @login_required
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     filterset = RecommendationFilter(
@@ -212,7 +206,6 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "form": filterset.form,
             "fields": filter_fields(filterset.form),
-            "show_dashboard_link": has_dashboard(request.user),
         },
     )
 
@@ -244,6 +237,5 @@ def followup_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "form": filterset.form,
             "fields": filter_fields(filterset.form),
-            "show_dashboard_link": has_dashboard(request.user),
         },
     )

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django_tasks import task
 
 from departments.models import Department
 from followups.models import (
-    FINISHED_STATUSES,
     FollowUp,
     FollowUpRound,
     StatusUpdate,
@@ -30,6 +31,8 @@ from followups.models import (
 from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment, Theme
 
 CACHE_SECONDS = 60 * 60
+# A refresh that has not arrived after this long (a failed task) is queued again.
+QUEUED_SECONDS = 5 * 60
 TRACKED = [
     Department,
     Theme,
@@ -70,6 +73,7 @@ class Figures:
     theme_names: dict[int, str] = field(default_factory=dict)
     # The same summed over all departments (the secretariat's default view).
     all: dict[str, dict] = field(default_factory=dict)
+    computed_at: datetime.datetime = field(default_factory=timezone.now)
 
     def summed(self, name: str, ids: set[int] | None) -> dict:
         """Figure `name` summed over departments `ids` (None: all departments)."""
@@ -83,8 +87,10 @@ def _months_between(start: datetime.date, end: datetime.date) -> int:
     return max(0, (end.year - start.year) * 12 + end.month - start.month)
 
 
-def _rows_orm():
-    """Status counts and completion/slippage rows through the ORM (any database)."""
+def _rows():
+    """Status counts and completion/slippage rows: GROUP BY queries over the follow-ups,
+    with the latest status and the completion date from the progress read model
+    (FollowUpProgress), so no query looks into the status updates row by row."""
     followups = FollowUp.objects.all()
     status_rows = [
         (
@@ -110,118 +116,38 @@ def _rows_orm():
         )
         for r in followups.latest_status_counts("department_id", "recommendation__report__year")
     ]
-    # Open items by year and time to completion, in one query: the first finished status's
-    # month is empty exactly for unfinished follow-ups (FollowUpQuerySet.unfinished()).
-    first_done = (
-        StatusUpdate.objects.filter(followup=OuterRef("pk"), status__in=FINISHED_STATUSES)
-        .order_by("reported_on")
-        .values("reported_on")[:1]
-    )
-    changes = (
-        TargetDateChange.objects.filter(followup=OuterRef("pk"))
-        .order_by()
-        .values("followup")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    # Open items by year and time to completion in one query: the completion month is
+    # empty exactly for unfinished follow-ups (FollowUpQuerySet.unfinished()).
     moved = Q(original_target_date__isnull=False) & ~Q(target_date=F("original_target_date"))
     rows = (
-        followups.annotate(
-            done_month=TruncMonth(Subquery(first_done)),
-            date_changes_n=Coalesce(Subquery(changes), 0),
-        )
-        .values(
+        followups.values(
             "department_id",
             "recommendation__report__year",
             "recommendation__report__published_on",
-            "done_month",
+            done_month=TruncMonth("progress__finished_on"),
         )
         .annotate(
             n=Count("pk"),
             # Deadline slippage rides along in the same query (counts add up across groups).
             with_date=Count("pk", filter=Q(target_date__isnull=False)),
             moved=Count("pk", filter=moved),
-            changes=Sum("date_changes_n"),
         )
         .order_by()
     )
-    return status_rows, list(rows)
-
-
-def _rows_postgres():
-    """The same rows in two PostgreSQL queries that read each big table once.
-
-    The ORM's correlated subqueries (latest status, first finished status) run once per
-    follow-up: ~30 s at 600,000 follow-ups. DISTINCT ON and GROUP BY over the status table,
-    and GROUPING SETS for the two status breakdowns, take a few seconds.
-    """
-    t = {m: connection.ops.quote_name(m._meta.db_table) for m in TRACKED}
-    status_sql = f"""
-        WITH latest AS (
-            SELECT DISTINCT ON (su.followup_id) su.followup_id, su.status
-            FROM {t[StatusUpdate]} su JOIN {t[FollowUpRound]} r ON r.id = su.round_id
-            ORDER BY su.followup_id, r.deadline DESC, su.id DESC
-        )
-        SELECT f.department_id, rec.theme_id, th.name, ar.year, l.status, COUNT(*)
-        FROM {t[FollowUp]} f
-        JOIN {t[Recommendation]} rec ON rec.id = f.recommendation_id
-        JOIN {t[Theme]} th ON th.id = rec.theme_id
-        JOIN {t[AnnualReport]} ar ON ar.id = rec.report_id
-        LEFT JOIN latest l ON l.followup_id = f.id
-        GROUP BY GROUPING SETS (
-            (f.department_id, rec.theme_id, th.name, l.status),
-            (f.department_id, ar.year, l.status)
-        )
-    """  # noqa: S608 (table names come from the models)
-    done_sql = f"""
-        WITH first_done AS (
-            SELECT followup_id, MIN(reported_on) AS done_on FROM {t[StatusUpdate]}
-            WHERE status = ANY(%s) GROUP BY followup_id
-        ), changes AS (
-            SELECT followup_id, COUNT(*) AS n FROM {t[TargetDateChange]} GROUP BY followup_id
-        )
-        SELECT f.department_id, ar.year, ar.published_on,
-               date_trunc('month', fd.done_on)::date AS done_month,
-               COUNT(*) AS n,
-               COUNT(*) FILTER (WHERE f.target_date IS NOT NULL) AS with_date,
-               COUNT(*) FILTER (WHERE f.original_target_date IS NOT NULL
-                                AND f.target_date IS DISTINCT FROM f.original_target_date)
-                   AS moved,
-               COALESCE(SUM(c.n), 0) AS changes
-        FROM {t[FollowUp]} f
-        JOIN {t[Recommendation]} rec ON rec.id = f.recommendation_id
-        JOIN {t[AnnualReport]} ar ON ar.id = rec.report_id
-        LEFT JOIN first_done fd ON fd.followup_id = f.id
-        LEFT JOIN changes c ON c.followup_id = f.id
-        GROUP BY 1, 2, 3, 4
-    """  # noqa: S608 (table names come from the models)
-    keys = [
-        "department_id",
-        "recommendation__report__year",
-        "recommendation__report__published_on",
-        "done_month",
-        "n",
-        "with_date",
-        "moved",
-        "changes",
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(status_sql)
-        status_rows = cursor.fetchall()
-        cursor.execute(done_sql, [[str(s) for s in FINISHED_STATUSES]])
-        done_rows = [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
-    return status_rows, done_rows
+    changes = dict(
+        TargetDateChange.objects.values_list("followup__department_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return status_rows, list(rows), changes
 
 
 def compute_figures() -> Figures:
-    """GROUP BY queries over all follow-ups (4 on PostgreSQL, 5 elsewhere) and the tree."""
+    """A fixed number of GROUP BY queries over all follow-ups, and the tree."""
     figures = Figures()
     followups = FollowUp.objects.all()
     figures.departments = list(Department.objects.values_list("pk", "name", "parent_id"))
-    if connection.vendor == "postgresql":
-        status_rows, done_rows = _rows_postgres()
-    else:
-        status_rows, done_rows = _rows_orm()
+    status_rows, done_rows, changes = _rows()
     for dept, theme, theme_name, year, status, n in status_rows:
         status = status or NO_STATUS
         if year is None:
@@ -231,8 +157,10 @@ def compute_figures() -> Figures:
             figures.status_by_year.setdefault(dept, {})[(year, status)] = n
     for row in done_rows:
         dept = row["department_id"]
-        slip = figures.slippage.setdefault(dept, {"with_date": 0, "moved": 0, "changes": 0})
-        for name in ("with_date", "moved", "changes"):
+        slip = figures.slippage.setdefault(
+            dept, {"with_date": 0, "moved": 0, "changes": changes.get(dept, 0)}
+        )
+        for name in ("with_date", "moved"):
             slip[name] += row[name] or 0
         if row["done_month"] is None:
             year = row["recommendation__report__year"]
@@ -271,20 +199,56 @@ def round_progress(round: FollowUpRound, today: datetime.date) -> dict[int, dict
 # The newest figures this process has seen, by cache key: saves unpickling ~100,000 dict
 # entries from the cache on every request. Same key, same data, so it is never stale.
 _in_process: dict[str, Figures] = {}
+LATEST_KEY = "dashboard:figures:latest"
 
 
-def cached_figures(version: str, today: datetime.date) -> Figures:
-    key = f"dashboard:figures:{version}:{today.isoformat()}"
+def _figures_key(version: str, today: datetime.date) -> str:
+    return f"dashboard:figures:{version}:{today.isoformat()}"
+
+
+def _store(key: str, figures: Figures) -> None:
+    cache.set(key, figures, CACHE_SECONDS)
+    # The newest figures under a fixed key, for serving while newer ones are computed.
+    cache.set(LATEST_KEY, (key, figures), CACHE_SECONDS)
+
+
+@task()
+def refresh_dashboard_figures(version: str, today: str) -> str:
+    """Compute the figures for a data version in the background (the tasks worker)."""
+    key = _figures_key(version, datetime.date.fromisoformat(today))
+    if cache.get(key) is None:
+        _store(key, compute_figures())
+    return key
+
+
+def cached_figures(version: str, today: datetime.date) -> tuple[Figures, datetime.datetime | None]:
+    """The figures for `version`, or, while they are being computed in the background, the
+    newest earlier figures of the same day with the time they were computed (else None).
+
+    Computing takes seconds at national scale and every write changes the version, so
+    requests after a change get the previous figures at once and a background task
+    computes the new ones (with the immediate task backend of the demo and the tests, the
+    task runs at once and its figures are returned). The first figures of a day are
+    computed in the request.
+    """
+    key = _figures_key(version, today)
     figures = _in_process.get(key)
-    if figures is not None:
-        return figures
-    figures = cache.get(key)
     if figures is None:
-        figures = compute_figures()
-        cache.set(key, figures, CACHE_SECONDS)
+        figures = cache.get(key)
+    if figures is None:
+        latest = cache.get(LATEST_KEY)
+        if latest is not None and latest[0].endswith(today.isoformat()):
+            if cache.add(f"{key}:queued", True, QUEUED_SECONDS):
+                refresh_dashboard_figures.enqueue(version=version, today=today.isoformat())
+            figures = cache.get(key)  # the immediate backend has computed them by now
+            if figures is None:
+                return latest[1], latest[1].computed_at
+        if figures is None:
+            figures = compute_figures()
+            _store(key, figures)
     _in_process.clear()
     _in_process[key] = figures
-    return figures
+    return figures, None
 
 
 def cached_round_progress(

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus, urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from config.text import danish_key
 from departments.access import access_for
-from followups.filters import subtree
+from departments.models import children_map, descendant_ids
 from followups.models import ActionStatus, FollowUpRound
 from reports.dashboard import stats
 from reports.dashboard.charts import Cell, Chart, Row, Series
@@ -75,16 +74,6 @@ def _clean(params: dict) -> dict[str, str]:
     return {k: str(v) for k, v in params.items() if v not in (None, "")}
 
 
-def _dashboard_scope(user) -> frozenset[int] | None:
-    """None: every department. Raises PermissionDenied for roles without a dashboard."""
-    access = access_for(user)
-    if access.is_secretariat or access.is_ombudsman:
-        return None
-    if access.manager_of:
-        return access.manager_of
-    raise PermissionDenied
-
-
 def _status_labels() -> dict[str, str]:
     return {**dict(ActionStatus.choices), stats.NO_STATUS: _("No status yet")}
 
@@ -92,26 +81,25 @@ def _status_labels() -> dict[str, str]:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    scope = _dashboard_scope(user)
+    scope = access_for(user).dashboard_department_ids()
     today = timezone.localdate()
     version = stats.data_version()
-    figures = stats.cached_figures(version, today)
+    figures, stale_since = stats.cached_figures(version, today)
 
     departments = figures.departments
     names = {pk: name for pk, name, _parent in departments}
-    children: dict[int | None, list[int]] = {}
-    for pk, _name, parent in departments:
-        children.setdefault(parent, []).append(pk)
+    children = children_map((pk, parent) for pk, _name, parent in departments)
     by_name = lambda ids: sorted(ids, key=lambda pk: danish_key(names[pk]))  # noqa: E731
 
     selected = _selected_department(request, names, scope)
     if selected is not None:
-        scope_ids: set[int] | None = subtree(children, selected)
+        scope_ids: set[int] | None = descendant_ids({selected}, children)
         units = [
             Unit(selected, _("%(name)s (itself)") % {"name": names[selected]}, {selected}, True)
         ]
         units += [
-            Unit(pk, names[pk], subtree(children, pk)) for pk in by_name(children.get(selected, []))
+            Unit(pk, names[pk], descendant_ids({pk}, children))
+            for pk in by_name(children.get(selected, []))
         ]
         base = {"department": str(selected)}
     else:
@@ -121,7 +109,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         else:
             scope_ids = set(scope)
             roots = [pk for pk, _n, parent in departments if pk in scope and parent not in scope]
-        units = [Unit(pk, names[pk], subtree(children, pk)) for pk in by_name(roots)]
+        units = [Unit(pk, names[pk], descendant_ids({pk}, children)) for pk in by_name(roots)]
         # One root (a typical manager): links carry it, so the lists count the same items.
         base = {"department": str(roots[0])} if len(roots) == 1 and scope is not None else {}
     links = Links(base)
@@ -160,9 +148,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 None,
             ),
             "scope_all": scope is None,
-            "show_dashboard_link": True,
             "drill": [(u.pk, u.label) for u in units if not u.only_this and children.get(u.pk)],
             "today": today,
+            "stale_since": stale_since,
         },
     )
 

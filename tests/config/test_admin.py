@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from departments.services import global_roles_sync
-from followups.models import FollowUp, FollowUpRound
+from followups.models import FollowUp, FollowUpProgress, FollowUpRound
 from recommendations.models import AnnualReport, Recommendation, Theme
 
 pytestmark = pytest.mark.django_db
@@ -19,11 +19,22 @@ def admin_client_secretariat(client, secretariat):
     return client
 
 
+# Read models derived from domain data (recomputed by a service, never edited): no admin,
+# no history of their own.
+DERIVED = {FollowUpProgress}
+
+
 def domain_models():
     for app in ("departments", "recommendations", "followups"):
         for model in apps.get_app_config(app).get_models():
-            if not model.__name__.startswith("Historical"):
+            if not model.__name__.startswith("Historical") and model not in DERIVED:
                 yield model
+
+
+def test_derived_models_are_not_edited_in_the_admin():
+    for model in DERIVED:
+        assert model not in admin.site._registry
+        assert not hasattr(model, "history")
 
 
 def test_every_domain_model_is_in_the_admin_with_history():

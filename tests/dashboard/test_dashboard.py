@@ -5,7 +5,6 @@ import re
 from html import unescape
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -29,15 +28,9 @@ DASH = reverse("dashboard:dashboard")
 
 
 def clear_caches():
-    cache.clear()
-    stats._in_process.clear()
+    from tests.conftest import clear_caches as clear
 
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    clear_caches()
-    yield
-    clear_caches()
+    clear()
 
 
 @pytest.fixture
@@ -122,7 +115,7 @@ def _figures(html: str, chart_id: str) -> list[tuple[str, int]]:
     end = html.index("</figure>", start)
     return [
         (unescape(href), int(n))
-        for href, n in re.findall(r'<a href="([^"]+)">(\d+)</a>', html[start:end])
+        for href, n in re.findall(r'<td><a href="([^"]+)">(\d+)</a>', html[start:end])
     ]
 
 
@@ -142,7 +135,15 @@ def test_every_progress_figure_links_to_a_list_with_that_count(client, secretari
     client.force_login(secretariat if who == "secretariat" else world["manager"])
     for params in ({}, {"department": world["mine"].pk}):
         html = client.get(DASH, params).content.decode()
-        for chart_id in ("progress", "status-department", "slippage", "age-department"):
+        for chart_id in (
+            "progress",
+            "status-department",
+            "status-theme",
+            "status-year",
+            "open-age",
+            "slippage",
+            "age-department",
+        ):
             figures = _figures(html, chart_id)
             assert figures, chart_id
             for link, number in figures:
@@ -202,3 +203,43 @@ def test_ombudsman_sees_everything_and_unknown_round_is_404(client, ombudsman, w
     assert "Forvaltning Hemmelig" in response.content.decode()
     assert client.get(DASH, {"round": 999999}).status_code == 404
     assert client.get(DASH, {"department": "x"}).status_code == 404
+
+
+NOTE = "Nyere tal er ved at blive beregnet"
+
+
+def test_after_a_change_earlier_figures_are_shown_while_new_ones_are_computed(
+    client, secretariat, world, settings
+):
+    """With a real queue (here one that never runs), the first request after a change gets
+    the earlier figures at once with a note; the task then computes the new ones."""
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client.force_login(secretariat)
+
+    def done_in(html: str) -> int:
+        return sum(n for link, n in _figures(html, "status-department") if "status=done" in link)
+
+    html = client.get(DASH).content.decode()  # the day's first figures: computed at once
+    assert NOTE not in html
+    assert done_in(html) == 3
+    f = FollowUp.objects.get(recommendation__report__year=2028, department=world["mine"])
+    round = services.round_reopen(round=f.status_updates.get().round, actor=secretariat)
+    services.status_update_save(
+        followup=f, round=round, actor=secretariat, status="in_progress", text="Igen i gang"
+    )
+    stats._in_process.clear()  # as in another web process
+    html = client.get(DASH).content.decode()
+    assert NOTE in html
+    assert done_in(html) == 3  # the earlier figures
+    queued = default_task_backend.results
+    assert [r.task.func for r in queued] == [stats.refresh_dashboard_figures.func]
+    # Asking again does not queue the same work twice.
+    client.get(DASH)
+    assert len(default_task_backend.results) == 1
+    # The worker runs the task; from then on the new figures are served.
+    stats.refresh_dashboard_figures.call(**queued[0].kwargs)
+    html = client.get(DASH).content.decode()
+    assert NOTE not in html
+    assert done_in(html) == 2

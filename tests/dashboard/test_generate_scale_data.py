@@ -4,7 +4,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from departments.models import Department
-from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
+from followups.models import (
+    FollowUp,
+    FollowUpProgress,
+    FollowUpRound,
+    StatusUpdate,
+    TargetDateChange,
+)
+from followups.services import followup_progress_refresh
 from recommendations.models import Recommendation, RecommendationDepartment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,6 +48,15 @@ def test_small_run_writes_objects_and_their_history(capsys):
     assert TargetDateChange.history.count() == moved
     # A moved date has a creation and a change row in the follow-up's history.
     assert FollowUp.history.count() == 150 + moved
+    # The progress read model is written alongside, as the services would leave it.
+    written = set(
+        FollowUpProgress.objects.values_list("followup_id", "latest_status", "finished_on")
+    )
+    assert len(written) == FollowUp.objects.filter(status_updates__isnull=False).distinct().count()
+    followup_progress_refresh()
+    assert written == set(
+        FollowUpProgress.objects.values_list("followup_id", "latest_status", "finished_on")
+    )
     # The sequences continue after the explicit ids: ORM inserts still work.
     rec = Recommendation.objects.first()
     Recommendation.objects.create(report=rec.report, theme=rec.theme, number=9999, text="Ny")

@@ -336,14 +336,7 @@ def test_database_requires_date_change_reason(plan, officer):
 
 
 @pytest.fixture
-def status_round(plan, officer, manager, secretariat):
-    f = services.followup_update(
-        followup=plan.followup, actor=officer, expected_version=None, action="Handling"
-    )
-    services.followup_submit(followup=f, actor=officer)
-    services.followup_approve(followup=f, actor=manager)
-    services.round_close(round=plan.round, actor=secretariat)
-    services.round_publish(round=plan.round, actor=secretariat)
+def status_round(plan, approved_followup, secretariat):
     return services.round_open(
         actor=secretariat, report=plan.report, name="Status", kind="status", deadline=D(2031, 12, 1)
     )

@@ -29,6 +29,7 @@ from followups.models import (
     FINISHED_STATUSES,
     ActionStatus,
     FollowUp,
+    FollowUpProgress,
     FollowUpRound,
     StatusUpdate,
     TargetDateChange,
@@ -85,6 +86,7 @@ CHANGE_COLUMNS = [
     "changed_by_id",
     "followup_id",
 ]
+PROGRESS_COLUMNS = ["followup_id", "department_id", "latest_status", "finished_on"]
 STATUS_COLUMNS = ["id", "status", "text", "reported_on", "author_id", "followup_id", "round_id"]
 HISTORY_COLUMNS = [
     "history_id",
@@ -440,6 +442,7 @@ class Command(BaseCommand):
         partial_limit = self.partial_round.get(index)
         recs, rec_h, recdepts, recdept_h = [], [], [], []
         followups, followup_h, changes, change_h, statuses, status_h = [], [], [], [], [], []
+        progress: list[tuple] = []
         sec = self.secretariat_id
         for number in range(first_number, first_number + count):
             rec_id = self._next("rec")
@@ -524,6 +527,7 @@ class Command(BaseCommand):
                     change_h.append(change + self._hist("change", when, author))
                     followup_h.append(followup + self._hist("followup", when, author, "~"))
                 status = "planned"
+                finished_on = None
                 for round_id, deadline in own_rounds:
                     if status not in FINISHED_STATUSES:
                         status = r.choices(
@@ -552,6 +556,11 @@ class Command(BaseCommand):
                         reported, datetime.time(12), tzinfo=datetime.UTC
                     )
                     status_h.append(row + self._hist("status", when, author))
+                    if finished_on is None and status in FINISHED_STATUSES:
+                        finished_on = reported
+                if own_rounds:
+                    # The read model (FollowUpProgress): rounds come in deadline order.
+                    progress.append((fid, department_id, str(status), finished_on))
         w = self.writer
         w.write(_table(Recommendation), REC_COLUMNS + ["version"], [row + (1,) for row in recs])
         w.write(_table(Recommendation, True), REC_COLUMNS + HISTORY_COLUMNS, rec_h)
@@ -572,3 +581,4 @@ class Command(BaseCommand):
             _table(StatusUpdate), STATUS_COLUMNS + ["version"], [row + (1,) for row in statuses]
         )
         w.write(_table(StatusUpdate, True), STATUS_COLUMNS + HISTORY_COLUMNS, status_h)
+        w.write(_table(FollowUpProgress), PROGRESS_COLUMNS, progress)

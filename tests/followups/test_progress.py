@@ -1,0 +1,199 @@
+"""The progress read model (FollowUpProgress): kept in step by the services."""
+
+import datetime
+
+import pytest
+
+from followups import services
+from followups.models import FollowUp, FollowUpProgress
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def snapshot() -> dict[int, tuple]:
+    return {
+        p.followup_id: (p.department_id, p.latest_status, p.finished_on)
+        for p in FollowUpProgress.objects.all()
+    }
+
+
+def assert_matches_full_refresh():
+    """What the services left equals a recomputation from the status updates."""
+    incremental = snapshot()
+    services.followup_progress_refresh()
+    assert snapshot() == incremental
+
+
+@pytest.fixture
+def approved(approved_followup):
+    return approved_followup
+
+
+def test_status_saves_rounds_and_deadlines_keep_progress_in_step(
+    plan, approved, officer, secretariat
+):
+    assert not FollowUpProgress.objects.exists()  # no status yet: no row
+    first = services.round_open(
+        actor=secretariat,
+        report=plan.report,
+        name="Status 1",
+        kind="status",
+        deadline=D(2031, 6, 1),
+    )
+    services.status_update_save(
+        followup=approved, round=first, actor=officer, status="in_progress", text="I gang"
+    )
+    progress = FollowUpProgress.objects.get()
+    assert (progress.latest_status, progress.finished_on) == ("in_progress", None)
+    assert progress.department_id == approved.department_id
+
+    # Editing the status in the same round: done on a given date.
+    services.status_update_save(
+        followup=approved,
+        round=first,
+        actor=officer,
+        status="done",
+        text="Gjort",
+        reported_on=D(2031, 5, 20),
+    )
+    progress.refresh_from_db()
+    assert (progress.latest_status, progress.finished_on) == ("done", D(2031, 5, 20))
+    assert_matches_full_refresh()
+
+    # A later round says paused: the latest status changes, the completion date stays.
+    services.round_close(round=first, actor=secretariat)
+    second = services.round_open(
+        actor=secretariat,
+        report=plan.report,
+        name="Status 2",
+        kind="status",
+        deadline=D(2032, 6, 1),
+    )
+    services.status_update_save(
+        followup=approved,
+        round=second,
+        actor=officer,
+        status="paused",
+        text="Sat i bero",
+        reported_on=D(2032, 5, 1),
+    )
+    progress.refresh_from_db()
+    assert (progress.latest_status, progress.finished_on) == ("paused", D(2031, 5, 20))
+    assert list(FollowUp.objects.with_latest_status_in(["paused"])) == [approved]
+    assert list(FollowUp.objects.finished()) == [approved]
+
+    # Moving the second round's deadline before the first makes the first one the latest.
+    services.round_update(
+        round=second, actor=secretariat, name="Status 2", deadline=D(2031, 1, 1), meeting_date=None
+    )
+    progress.refresh_from_db()
+    assert progress.latest_status == "done"
+    assert_matches_full_refresh()
+
+
+def test_full_refresh_drops_rows_without_statuses(plan, approved):
+    status = factories.StatusUpdateFactory(followup=approved, status="done", text="Gjort")
+    FollowUpProgress.objects.create(
+        followup=factories.FollowUpFactory(), department=approved.department, latest_status="done"
+    )
+    assert services.followup_progress_refresh() == 1
+    assert list(FollowUpProgress.objects.values_list("followup_id", flat=True)) == [
+        status.followup_id
+    ]
+
+
+def test_department_shortcut_gives_the_same_follow_ups(department, other_department):
+    """with_latest_status_in(…, department_ids=…) reads the department from the read model:
+    the same result as filtering the follow-ups' own department."""
+    rows = []
+    for dept in (department, other_department):
+        for status in ("done", "paused", None):
+            f = factories.FollowUpFactory(department=dept, state="approved", action="x")
+            if status:
+                factories.StatusUpdateFactory(followup=f, status=status, text="t")
+            rows.append(f)
+    for statuses in (["done"], ["paused", "none"], ["none"]):
+        for ids in ({department.pk}, {other_department.pk}, {department.pk, other_department.pk}):
+            shortcut = FollowUp.objects.with_latest_status_in(statuses, department_ids=ids)
+            plain = FollowUp.objects.with_latest_status_in(statuses).filter(department_id__in=ids)
+            assert set(shortcut) == set(plain), (statuses, ids)
+            assert shortcut.count() == plain.count()
+
+
+def test_refresh_progress_command_repairs_the_read_model(plan, approved):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    factories.StatusUpdateFactory(followup=approved, status="done", text="Gjort")
+    FollowUpProgress.objects.all().delete()  # e.g. after a repair in SQL
+    out = StringIO()
+    call_command("refresh_progress", stdout=out)
+    assert out.getvalue().startswith("1 follow-ups with a status")
+    assert list(FollowUp.objects.finished()) == [approved]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_status_save_and_deadline_move_released_together(secretariat):
+    """Both refresh the same progress row; the locks serialise them (no error, no deadlock)
+    and the read model ends as a full recomputation gives it."""
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import (
+        DepartmentFactory,
+        MembershipFactory,
+        approve_and_publish,
+        open_plan,
+    )
+
+    department = DepartmentFactory()
+    officer = MembershipFactory(department=department).user
+    manager = MembershipFactory(department=department, role="manager").user
+    plan = open_plan(department=department, actor=secretariat)
+    f = approve_and_publish(plan, officer=officer, manager=manager, secretariat=secretariat)
+    round = services.round_open(
+        actor=secretariat, report=plan.report, name="Status", kind="status", deadline=D(2031, 6, 1)
+    )
+    services.status_update_save(
+        followup=f, round=round, actor=officer, status="planned", text="Planlagt"
+    )
+    for attempt in range(5):
+        barrier = threading.Barrier(2)
+        errors: list[Exception] = []
+
+        def run(work, barrier=barrier, errors=errors) -> None:
+            try:
+                barrier.wait()
+                work()
+            except Exception as exc:  # noqa: BLE001 - any error fails the test below
+                errors.append(exc)
+            finally:
+                connection.close()
+
+        def save_status(n=attempt):
+            services.status_update_save(
+                followup=f, round=round, actor=officer, status="in_progress", text=f"{n}"
+            )
+
+        def move_deadline(n=attempt):
+            services.round_update(
+                round=round,
+                actor=secretariat,
+                name="Status",
+                deadline=D(2031, 6, 2 + n),
+                meeting_date=None,
+            )
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in (save_status, move_deadline)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+    assert FollowUpProgress.objects.get().latest_status == "in_progress"
+    assert_matches_full_refresh()
