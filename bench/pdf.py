@@ -155,6 +155,9 @@ def build_data() -> None:
                 author=user,
                 reported_on=datetime.date(2032, 3, 1),
             )
+    from followups.services import followup_progress_refresh
+
+    followup_progress_refresh()  # the status overview page reads the progress read model
     print(
         f"# synthetic report: 60 recommendations, 8 departments, {followups} follow-ups",
         file=sys.stderr,
@@ -233,13 +236,14 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     with transaction.atomic():
         build_data()
+    from departments.access import system_user
     from recommendations.models import AnnualReport
     from reports.documents import document_html
-    from reports.tables import build_table, system_reader
+    from reports.tables import build_table
 
     report = AnnualReport.objects.get(year=2030)
     round = report.rounds.get(name="Status 2032")
-    html = document_html(build_table(report=report, user=system_reader(), round=round))
+    html = document_html(build_table(report=report, user=system_user(), round=round))
     html_path = work / "report.html"
     html_path.write_text(html, encoding="utf-8")
     # The same HTML for chromium, reading the same static files from a folder beside it.

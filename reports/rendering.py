@@ -14,12 +14,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django_tasks import task
 
+from departments.access import system_user
 from departments.models import Department
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
 from reports import pdf
 from reports.documents import document_html
-from reports.tables import ReportTable, build_table, system_reader
+from reports.tables import ReportTable, build_table
 
 CACHE_DIR = "report-cache"
 
@@ -36,7 +37,7 @@ class ReportRequest:
 
     def user(self):
         if self.user_id is None:
-            return system_reader()
+            return system_user()
         return get_user_model().objects.get(pk=self.user_id)
 
     def table(self, user=None) -> ReportTable:

@@ -4,9 +4,9 @@ Every queryset goes through `.visible_to(user)`. The table is built from a handf
 queries (one per model, whatever the number of rows), either from the live tables or from
 the simple-history tables as they stood at a past moment ("status as of a date").
 
-Commands and background tasks that have no request user read as `system_reader()`, a
-user that is never saved and sees everything (like the secretariat); the publishing
-service renders editions as the publishing secretariat user.
+Commands and background tasks that have no request user read as
+`departments.access.system_user()`, an unsaved user that sees everything (like the
+secretariat); the publishing service renders editions as the publishing secretariat user.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
-
 from config.text import danish_key
-from departments.access import Access, access_for
+from departments.access import access_for
 from departments.models import Department
 from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
 from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment, Theme
@@ -46,13 +44,6 @@ STATUS_LABELS_DA = {
 MARK_NEW = "new"
 MARK_CHANGED = "changed"
 MARK_LABELS = {MARK_NEW: "Ny", MARK_CHANGED: "Ændret"}
-
-
-def system_reader():
-    """An unsaved user that sees every department and round (for commands and tasks)."""
-    user = get_user_model()(username="system", is_active=True, is_superuser=True)
-    user._opf_access = Access(frozenset(), True, frozenset(), frozenset())
-    return user
 
 
 @dataclass
@@ -155,8 +146,14 @@ class ReportTable:
             if self.round
             else None,
             "department": self.department.pk if self.department else None,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
             "sections": [s.heading for s in self.sections],
             "rows": sorted(self.row_hashes().items()),
+            # Shown in the document but not part of the change markers' row hashes.
+            "shown": sorted(
+                [row.key, row.number] + [[c.key, c.status_round] for c in row.followups]
+                for _s, _g, row in self.recommendation_rows()
+            ),
             "markers": sorted(
                 [row.key, row.marker] + [[c.key, c.marker] for c in row.followups]
                 for _s, _g, row in self.recommendation_rows()
@@ -241,48 +238,60 @@ def _live_source(report: AnnualReport, user) -> _Source:
     return _Source(recommendations, themes, scope, followups, statuses, rounds, departments)
 
 
+def _as_of(model, as_of: datetime.datetime, **filters) -> list:
+    """Objects of `model` matching `filters` as they stood at `as_of`, in one query.
+
+    Built from the history rows directly: simple-history's `as_of()` looks up the fields
+    excluded from history (the version counters) once per row. Those keep their defaults
+    here; the table does not show them.
+    """
+    records = (
+        model.history.filter(history_date__lte=as_of, **filters)
+        .latest_of_each()
+        .exclude(history_type="-")
+    )
+    fields = [f.attname for f in model.history.model.tracked_fields]
+    return [model(**{name: getattr(r, name) for name in fields}) for r in records]
+
+
 def _historical_source(report: AnnualReport, user, as_of: datetime.datetime) -> _Source:
     """The same rows from simple-history as they stood at `as_of`, limited by today's access."""
     visible_recs = set(
         Recommendation.objects.visible_to(user).for_report(report).values_list("pk", flat=True)
     )
     recommendations = [
-        r
-        for r in Recommendation.history.as_of(as_of).filter(report_id=report.pk)
-        if r.pk in visible_recs
+        r for r in _as_of(Recommendation, as_of, report_id=report.pk) if r.pk in visible_recs
     ]
-    rec_ids = {r.pk for r in recommendations}
-    themes = {t.pk: t.name for t in Theme.history.as_of(as_of)}
+    rec_ids = [r.pk for r in recommendations]
+    themes = {
+        t.pk: t.name for t in _as_of(Theme, as_of, id__in={r.theme_id for r in recommendations})
+    }
     scope: dict[int, list[int]] = defaultdict(list)
-    for entry in RecommendationDepartment.history.as_of(as_of):
-        if entry.recommendation_id in rec_ids:
-            scope[entry.recommendation_id].append(entry.department_id)
-    visible_followups = set(FollowUp.objects.visible_to(user).values_list("pk", flat=True))
+    for entry in _as_of(RecommendationDepartment, as_of, recommendation_id__in=rec_ids):
+        scope[entry.recommendation_id].append(entry.department_id)
+    visible_followups = set(
+        FollowUp.objects.visible_to(user).for_report(report).values_list("pk", flat=True)
+    )
     followups = [
         f
-        for f in FollowUp.history.as_of(as_of)
-        if f.recommendation_id in rec_ids and f.pk in visible_followups
+        for f in _as_of(FollowUp, as_of, recommendation_id__in=rec_ids)
+        if f.pk in visible_followups
     ]
     visible_rounds = set(
         FollowUpRound.objects.visible_to(user).filter(report=report).values_list("pk", flat=True)
     )
     rounds = {
-        r.pk: r
-        for r in FollowUpRound.history.as_of(as_of).filter(report_id=report.pk)
-        if r.pk in visible_rounds
+        r.pk: r for r in _as_of(FollowUpRound, as_of, report_id=report.pk) if r.pk in visible_rounds
     }
     if access_for(user).is_read_only:
         # Read-only roles see what was published *then*, not drafts of a round published later.
         rounds = {pk: r for pk, r in rounds.items() if r.state == FollowUpRound.State.PUBLISHED}
         if not any(r.kind == FollowUpRound.Kind.PLAN for r in rounds.values()):
             followups = []
-    followup_ids = {f.pk for f in followups}
-    statuses = [
-        s
-        for s in StatusUpdate.history.as_of(as_of)
-        if s.round_id in rounds and s.followup_id in followup_ids
-    ]
-    departments = {d.pk: d for d in Department.history.as_of(as_of)}
+    statuses = _as_of(
+        StatusUpdate, as_of, round_id__in=list(rounds), followup_id__in=[f.pk for f in followups]
+    )
+    departments = {d.pk: d for d in _as_of(Department, as_of)}
     return _Source(recommendations, themes, scope, followups, statuses, rounds, departments)
 
 

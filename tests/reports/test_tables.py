@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from config.history import save_tracked
-from reports.tables import ORGANISATION_HEADING, build_table, system_reader
+from departments.access import system_user
+from reports.tables import ORGANISATION_HEADING, build_table
 from tests import factories
 
 
@@ -60,19 +61,42 @@ def test_council_does_not_see_unpublished_rounds(report_data, council):
     assert len(flat(table)) == 3
 
 
-def test_query_count_does_not_grow_with_rows(report_data, secretariat):
-    def count():
-        with CaptureQueriesContext(connection) as ctx:
-            build_table(report=report_data.report, user=secretariat, round=report_data.status_round)
-        return len(ctx.captured_queries)
+@pytest.mark.parametrize("as_of", [False, True], ids=["live", "as-of"])
+def test_query_count_does_not_grow_with_rows(report_data, secretariat, as_of):
+    def grow(first: int) -> None:
+        """Recommendations with a follow-up and a status each, with their history rows."""
+        for number in range(first, first + 10):
+            rec = factories.RecommendationFactory(
+                report=report_data.report, number=number, named=[report_data.boern]
+            )
+            followup = factories.FollowUpFactory(
+                recommendation=rec, department=report_data.boern, state="approved"
+            )
+            status = factories.StatusUpdateFactory(
+                followup=followup, round=report_data.status_round, status="done", text="x"
+            )
+            for obj in (rec, followup, status):
+                save_tracked(obj, actor=secretariat)
 
+    def count():
+        moment = timezone.now() if as_of else None
+        with CaptureQueriesContext(connection) as ctx:
+            table = build_table(
+                report=report_data.report,
+                user=secretariat,
+                round=report_data.status_round,
+                as_of=moment,
+            )
+        return len(ctx.captured_queries), len(flat(table))
+
+    grow(10)
     count()  # the user's access is computed and cached on the first call
-    before = count()
-    assert before <= 8
-    for number in range(10, 20):
-        rec = factories.RecommendationFactory(report=report_data.report, number=number)
-        factories.FollowUpFactory(recommendation=rec, department=report_data.boern)
-    assert count() == before
+    before, rows = count()
+    assert before <= (10 if as_of else 8)
+    grow(20)
+    after, more_rows = count()
+    assert more_rows >= rows + 10
+    assert after == before
 
 
 def test_status_as_of_a_past_date_from_history(report_data, secretariat):
@@ -125,8 +149,8 @@ def test_status_as_of_a_past_date_from_history(report_data, secretariat):
     assert old.data_version() != new.data_version()
 
 
-def test_system_reader_sees_everything(report_data):
-    table = build_table(report=report_data.report, user=system_reader())
+def test_system_user_sees_everything(report_data):
+    table = build_table(report=report_data.report, user=system_user())
     assert len(flat(table)) == 3
 
 
@@ -173,3 +197,15 @@ def test_council_as_of_sees_only_what_was_published_then(report_data, council, s
     assert len(flat(now)) == 3
     # The secretariat sees the follow-ups as they stood then.
     assert len(flat(build_table(report=report_data.report, user=secretariat, as_of=moment))) == 3
+
+
+def test_data_version_covers_as_of_and_numbers(report_data, secretariat):
+    """The version keys the PDF cache: everything the document shows must be in it."""
+    report = report_data.report
+    live = build_table(report=report, user=secretariat).data_version()
+    as_of = build_table(report=report, user=secretariat, as_of=timezone.now())
+    assert as_of.data_version() != live  # same rows, but the cover says "Status pr. …"
+    rec = report_data.dept_followup.recommendation
+    rec.number = 99
+    save_tracked(rec, actor=secretariat)
+    assert build_table(report=report, user=secretariat).data_version() != live

@@ -13,13 +13,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from departments.access import system_user
 from departments.models import Department
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
 from reports import spreadsheets
 from reports.documents import document_html
 from reports.pdf import html_to_pdf
-from reports.tables import build_table, system_reader
+from reports.tables import build_table
 
 FORMATS = (".pdf", ".html", ".xlsx", ".csv")
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 f"Ukendt filtype “{output.suffix or output.name}”. "
                 f"Brug en af: {', '.join(FORMATS)}."
             )
-        user = system_reader()
+        user = system_user()
         if options["user"]:
             try:
                 user = get_user_model().objects.get(username=options["user"])
