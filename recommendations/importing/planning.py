@@ -26,7 +26,13 @@ from recommendations.importing.parsing import (
     render_items,
     split_item,
 )
-from recommendations.models import AnnualReport, Recommendation, Theme, theme_key
+from recommendations.models import (
+    AnnualReport,
+    Recommendation,
+    RecommendationDepartment,
+    Theme,
+    theme_key,
+)
 
 MSG_UNKNOWN_DEPARTMENT = gettext_lazy(
     "%(where)s: no department is called “%(name)s”. Its recommendations are imported without "
@@ -56,8 +62,15 @@ MSG_FOLLOWUP_DIFFERS = gettext_lazy(
     "recommendation; the existing one is kept."
 )
 MSG_NO_STATUS_ROUND = gettext_lazy(
-    "The Status column is not imported: annual report %(year)s has no status round. Open a "
-    "status round and import the file again to add the statuses."
+    "The Status column is not imported: annual report %(year)s has no open status round. Open "
+    "a status round and import the file again to add the statuses."
+)
+MSG_STATUS_NOT_APPROVED = gettext_lazy(
+    "%(where)s: %(department)s's follow-up is not approved, so its status is not imported."
+)
+MSG_OUTSIDE_SCOPE = gettext_lazy(
+    "%(where)s: the existing recommendation does not concern %(department)s; that "
+    "department's follow-up is not imported."
 )
 MSG_UNKNOWN_STATUS = gettext_lazy(
     "%(where)s: “%(label)s” is not a known status (%(known)s); the status is not imported."
@@ -175,6 +188,8 @@ class PlannedFollowUp:
     # False when an existing follow-up or status is kept instead.
     create: bool = True
     create_status: bool = False
+    # True when the follow-up is not imported at all (outside an existing recommendation).
+    skip: bool = False
 
     @property
     def action(self) -> str:
@@ -183,6 +198,12 @@ class PlannedFollowUp:
     @property
     def status_label(self) -> str:
         return ActionStatus(self.status).label if self.status else ""
+
+    @property
+    def new_state(self) -> str:
+        """The state a created follow-up gets: the document is the administration's adopted
+        plan, so an answer is approved; an empty answer is still the department's open task."""
+        return FollowUp.State.APPROVED if self.action else FollowUp.State.DRAFT
 
 
 @dataclass(eq=False)
@@ -363,9 +384,11 @@ class _Planner:
         if report is not None:
             for rec in Recommendation.objects.for_report(report).select_related("theme"):
                 self.existing.setdefault((rec.theme.key, _text_key(rec.text)), rec)
-            rounds = FollowUpRound.objects.filter(report=report).status_rounds()
-            open_round = rounds.open().first()
-            self.plan.status_round = open_round or rounds.order_by("-deadline", "-pk").first()
+            # Statuses go only where status_update_save would put them: an open status round
+            # (a closed or published round is what the council has already received).
+            self.plan.status_round = (
+                FollowUpRound.objects.filter(report=report).status_rounds().open().first()
+            )
 
     def warn(self, pos: SourcePos | None, message, **params) -> None:
         text = str(message) % {"where": pos, **params} if pos else str(message) % params
@@ -489,7 +512,18 @@ class _Planner:
 
     def _statuses(self) -> None:
         """Decide, now that departments are known, what is created and what is kept."""
-        with_status = [f for f in self.plan.followups if f.status]
+        existing_recs = [r.existing for r in self.plan.recommendations if r.existing]
+        # One query each, whatever the number of rows: the existing follow-ups and scopes of
+        # the recommendations the file repeats, and their statuses in the status round.
+        existing_followups = {
+            (f.recommendation_id, f.department_id): f
+            for f in FollowUp.objects.filter(recommendation__in=existing_recs)
+        }
+        scopes: dict[int, set[int]] = {}
+        for rec_id, dep_id in RecommendationDepartment.objects.filter(
+            recommendation__in=existing_recs
+        ).values_list("recommendation_id", "department_id"):
+            scopes.setdefault(rec_id, set()).add(dep_id)
         for recommendation in self.plan.recommendations:
             if not recommendation.organisation and not recommendation.departments:
                 named = [f.department for f in recommendation.followups]
@@ -498,33 +532,61 @@ class _Planner:
                 else:
                     self.warn(recommendation.pos, MSG_NO_SCOPE)
             for followup in recommendation.followups:
-                self._existing_followup(recommendation, followup)
+                self._existing_followup(recommendation, followup, existing_followups, scopes)
+        with_status = [f for f in self.plan.followups if f.status and not f.skip]
         if with_status and self.plan.status_round is None:
             self.warn(None, MSG_NO_STATUS_ROUND, year=self.plan.year)
             return
+        current_statuses = {
+            s.followup_id: s
+            for s in StatusUpdate.objects.filter(
+                round=self.plan.status_round,
+                followup__in=[f.existing for f in with_status if f.existing],
+            )
+        }
         for followup in with_status:
+            state = followup.existing.state if followup.existing else followup.new_state
+            if state != FollowUp.State.APPROVED:
+                self.warn(
+                    followup.status_pos,
+                    MSG_STATUS_NOT_APPROVED,
+                    department=followup.department.name,
+                )
+                continue
             followup.create_status = True
-            if followup.existing is not None:
-                current = StatusUpdate.objects.filter(
-                    followup=followup.existing, round=self.plan.status_round
-                ).first()
-                if current is not None:
-                    followup.create_status = False
-                    if (current.status, current.text) != (followup.status, followup.status_text):
-                        self.warn(
-                            followup.status_pos,
-                            MSG_STATUS_EXISTS,
-                            department=followup.department.name,
-                            round=self.plan.status_round.name,
-                        )
+            current = current_statuses.get(followup.existing.pk) if followup.existing else None
+            if current is not None:
+                followup.create_status = False
+                if (current.status, current.text) != (followup.status, followup.status_text):
+                    self.warn(
+                        followup.status_pos,
+                        MSG_STATUS_EXISTS,
+                        department=followup.department.name,
+                        round=self.plan.status_round.name,
+                    )
 
-    def _existing_followup(self, rec: PlannedRecommendation, followup: PlannedFollowUp) -> None:
-        if rec.existing is None or followup.department.department is None:
+    def _existing_followup(
+        self,
+        rec: PlannedRecommendation,
+        followup: PlannedFollowUp,
+        existing_followups: dict[tuple[int, int], FollowUp],
+        scopes: dict[int, set[int]],
+    ) -> None:
+        if rec.existing is None:
             return
-        existing = FollowUp.objects.filter(
-            recommendation=rec.existing, department=followup.department.department
-        ).first()
+        department = followup.department.department
+        existing = existing_followups.get((rec.existing.pk, department.pk)) if department else None
         if existing is None:
+            concerned = rec.existing.scope == Recommendation.Scope.ORGANISATION or (
+                department is not None and department.pk in scopes.get(rec.existing.pk, set())
+            )
+            if not concerned:
+                followup.skip, followup.create = True, False
+                self.warn(
+                    followup.status_pos or rec.pos,
+                    MSG_OUTSIDE_SCOPE,
+                    department=followup.department.name,
+                )
             return
         followup.existing = existing
         followup.create = False

@@ -23,6 +23,7 @@ from config.history import save_tracked
 from departments.access import access_for
 from departments.services import department_create
 from followups.models import FollowUp, StatusUpdate
+from followups.services import followup_progress_refresh
 from recommendations.importing.parsing import parse_document
 from recommendations.importing.planning import ImportPlan, PlannedDepartment, build_plan
 from recommendations.importing.security import ImportRefused
@@ -127,6 +128,9 @@ def _apply(plan: ImportPlan, *, actor) -> AnnualReport:
     for planned in plan.recommendations:
         with _at(planned.pos):
             _apply_recommendation(plan, planned, report=report, themes=themes, actor=actor)
+    followup_progress_refresh(
+        followup_ids=FollowUp.objects.for_report(report).values_list("pk", flat=True)
+    )
     return report
 
 
@@ -158,15 +162,15 @@ def _apply_recommendation(plan, planned, *, report, themes, actor) -> None:
             else [],
         )
     for followup_plan in planned.followups:
+        if followup_plan.skip:
+            continue
         followup = followup_plan.existing
         if followup_plan.create:
             followup = FollowUp(
                 recommendation=recommendation,
                 department=followup_plan.department.department,
                 action=followup_plan.action,
-                # The document is the administration's adopted plan; an empty answer
-                # is still the department's open task.
-                state=FollowUp.State.APPROVED if followup_plan.action else FollowUp.State.DRAFT,
+                state=followup_plan.new_state,
             )
             save_tracked(followup, actor=actor)
         if followup_plan.create_status and plan.status_round is not None:

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from config.errors import ConflictError, ServiceError
 from departments.models import Department
@@ -219,6 +220,13 @@ def test_export_layout_is_read_with_departments_and_statuses(secretariat, units,
     }
     assert second.followups.get().action == "- Ring først"
     assert StatusUpdate.objects.get(followup=second.followups.get()).status == "planned"
+    # The progress read model follows the imported statuses.
+    assert set(
+        FollowUp.objects.for_report(report)
+        .with_latest_status_in(["done"])
+        .values_list("department__short_name", flat=True)
+    ) == {"SKO"}
+    assert FollowUp.objects.for_report(report).finished().count() == 1
     assert result.plan.summary()["warnings"] == []
     assert result.plan.summary()["actions"] == 5
 
@@ -227,9 +235,61 @@ def test_statuses_without_a_status_round_are_a_warning(secretariat, units):
     plan = import_preview(
         name="e.xlsx", data=export_like_xlsx(), year=2024, create_departments=False
     )
-    assert any("no status round" in w for w in plan.summary()["warnings"])
+    assert any("no open status round" in w for w in plan.summary()["warnings"])
     import_commit(actor=secretariat, name="e.xlsx", data=export_like_xlsx(), year=2024)
     assert StatusUpdate.objects.count() == 0
+
+
+@pytest.mark.parametrize("state", ["closed", "published"])
+def test_statuses_never_go_into_a_closed_or_published_round(secretariat, units, state):
+    """What the council has received does not change behind its back."""
+    report = factories.AnnualReportFactory(year=2024)
+    published_at = timezone.now() if state == "published" else None
+    factories.RoundFactory(
+        report=report, kind=FollowUpRound.Kind.STATUS, state=state, published_at=published_at
+    )
+    result = import_commit(actor=secretariat, name="e.xlsx", data=export_like_xlsx(), year=2024)
+    assert any("no open status round" in w for w in result.plan.summary()["warnings"])
+    assert Recommendation.objects.filter(report=report).count() == 2
+    assert StatusUpdate.objects.count() == 0
+
+
+def test_status_of_an_unapproved_follow_up_is_not_imported(secretariat, units):
+    report = factories.AnnualReportFactory(year=2024)
+    factories.RoundFactory(report=report, kind=FollowUpRound.Kind.STATUS)
+    rows = [
+        [ORG],
+        ["Tema", "Anbefaling", "Opfølgning", "Status"],
+        # A bare label: the department has not answered, so its task is a draft.
+        ["Svartider", "Svar hurtigt.", "Natur og Byg:", "Igangsat: Vi er i gang."],
+        ["", "", "Ældreområdet: Fast svarskabelon", "Gennemført: Klar."],
+    ]
+    result = import_commit(actor=secretariat, name="e.xlsx", data=make_xlsx(rows), year=2024)
+    warnings = result.plan.summary()["warnings"]
+    assert any("Natur og Byg" in w and "not approved" in w for w in warnings), warnings
+    assert list(StatusUpdate.objects.values_list("followup__department__short_name", "status")) == [
+        ("ÆO", "done")
+    ]
+
+
+def test_existing_recommendation_gets_no_follow_up_outside_its_departments(secretariat, units):
+    report = factories.AnnualReportFactory(year=2024)
+    rec = factories.RecommendationFactory(
+        report=report,
+        theme=factories.ThemeFactory(name="Dialog"),
+        text="Ring før der skrives.",
+        scope="departments",
+        named=[units["aeo"]],
+    )
+    rows = [
+        [section("Ældreområdet")],
+        ["Tema", "Anbefaling", "Opfølgning"],
+        ["Dialog", "Ring før der skrives.", "Ældreområdet: - Ring først\nNatur og Byg: - Skriv"],
+    ]
+    result = import_commit(actor=secretariat, name="e.xlsx", data=make_xlsx(rows), year=2024)
+    warnings = result.plan.summary()["warnings"]
+    assert any("does not concern Natur og Byg" in w for w in warnings), warnings
+    assert set(rec.followups.values_list("department__short_name", flat=True)) == {"ÆO"}
 
 
 def test_importing_twice_creates_nothing_new(secretariat, units):
