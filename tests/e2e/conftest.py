@@ -29,6 +29,12 @@ def browser():
             args=CHROMIUM_ARGS,
         )
         yield browser
+        # Code running inside sync_playwright() has its own context variables, so Django's
+        # per-context connections opened by the tests since are not the ones pytest-django
+        # sees at the end: close them here, or the test database cannot be dropped.
+        from django.db import connections
+
+        connections.close_all()
         browser.close()
 
 
