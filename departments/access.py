@@ -73,6 +73,9 @@ class Access:
         """None means every department."""
         return None if self.sees_everything else self.member_of
 
+    def can_see_department(self, department_id: int) -> bool:
+        return self.sees_everything or department_id in self.member_of
+
     def can_edit_department(self, department_id: int) -> bool:
         return self.is_secretariat or department_id in self.member_of
 

@@ -48,7 +48,11 @@ class ReportRequest:
             if self.round_id
             else None
         )
-        department = Department.objects.get(pk=self.department_id) if self.department_id else None
+        department = (
+            Department.objects.visible_to(user).get(pk=self.department_id)
+            if self.department_id
+            else None
+        )
         as_of = datetime.datetime.fromisoformat(self.as_of) if self.as_of else None
         return build_table(
             report=report, user=user, round=round, department=department, as_of=as_of

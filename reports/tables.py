@@ -207,7 +207,11 @@ def build_table(
     department: Department | None = None,
     as_of: datetime.datetime | None = None,
 ) -> ReportTable:
-    """The table for `report` as `user` may see it, with statuses as of `round`."""
+    """The table for `report` as `user` may see it, with statuses as of `round`.
+
+    A department the user may not see raises Department.DoesNotExist (views answer 404)."""
+    if department is not None and not access_for(user).can_see_department(department.pk):
+        raise Department.DoesNotExist(f"Department {department.pk} is not visible to the user")
     source = _historical_source(report, user, as_of) if as_of else _live_source(report, user)
     return ReportTable(
         report=report,

@@ -16,7 +16,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 from django_tasks import TaskResultStatus
 
-from departments.access import access_for
 from departments.models import Department
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
@@ -42,10 +41,9 @@ def _params(request: HttpRequest, year: int) -> tuple[ReportRequest, ReportTable
         )
     department = None
     if request.GET.get("afdeling"):
-        department = get_object_or_404(Department, short_name=request.GET["afdeling"])
-        visible = access_for(user).visible_department_ids()
-        if visible is not None and department.pk not in visible:
-            raise Http404
+        department = get_object_or_404(
+            Department.objects.visible_to(user), short_name=request.GET["afdeling"]
+        )
     as_of = None
     if request.GET.get("pr"):
         try:
@@ -84,11 +82,7 @@ def _filename(table: ReportTable, extension: str) -> str:
 def preview(request: HttpRequest, year: int) -> HttpResponse:
     params, table = _params(request, year)
     user = request.user
-    access = access_for(user)
-    visible = access.visible_department_ids()
-    departments = Department.objects.active().order_by("name")
-    if visible is not None:
-        departments = departments.filter(pk__in=visible)
+    departments = Department.objects.active().visible_to(user).order_by("name")
     context = document_context(table)
     context.update(
         {

@@ -4,6 +4,8 @@ import pypdf
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests import factories
+
 
 @pytest.mark.parametrize("extension", ["pdf", "html", "xlsx", "csv"])
 def test_render_report_writes_each_format(report_data, tmp_path, extension):
@@ -65,3 +67,21 @@ def test_unknown_extension(report_data, tmp_path):
     with pytest.raises(CommandError, match="Ukendt filtype “.docx”"):
         call_command("render_report", "--year", "2031", "--output", str(tmp_path / "r.docx"))
     assert not (tmp_path / "r.docx").exists()
+
+
+def test_user_cannot_render_another_departments_report(report_data, tmp_path):
+    officer = factories.MembershipFactory(department=report_data.boern).user
+    output = tmp_path / "r.csv"
+    with pytest.raises(CommandError, match=f"“AEO”, som {officer.username} kan se"):
+        call_command(
+            "render_report",
+            *("--year", "2031", "--department", "AEO", "--user", officer.username),
+            *("--output", str(output)),
+        )
+    assert not output.exists()
+    call_command(
+        "render_report",
+        *("--year", "2031", "--department", "BU", "--user", officer.username),
+        *("--output", str(output)),
+    )
+    assert "Børn og Unge" in output.read_text(encoding="utf-8-sig")

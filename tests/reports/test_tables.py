@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from config.history import save_tracked
 from departments.access import system_user
+from departments.models import Department
 from reports.tables import ORGANISATION_HEADING, build_table
 from tests import factories
 
@@ -209,3 +210,11 @@ def test_data_version_covers_as_of_and_numbers(report_data, secretariat):
     rec.number = 99
     save_tracked(rec, actor=secretariat)
     assert build_table(report=report, user=secretariat).data_version() != live
+
+
+def test_a_department_the_user_cannot_see_is_refused(report_data):
+    officer = factories.MembershipFactory(department=report_data.boern).user
+    with pytest.raises(Department.DoesNotExist):
+        build_table(report=report_data.report, user=officer, department=report_data.aeldre)
+    table = build_table(report=report_data.report, user=officer, department=report_data.boern)
+    assert [cell for *_x, cell, _s in flat(table)] == ["Børn og Unge"]

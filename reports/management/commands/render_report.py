@@ -75,12 +75,15 @@ class Command(BaseCommand):
                 )
         department = None
         if options["department"]:
-            department = Department.objects.filter(
-                short_name__iexact=options["department"].strip()
-            ).first()
+            department = (
+                Department.objects.visible_to(user)
+                .filter(short_name__iexact=options["department"].strip())
+                .first()
+            )
             if department is None:
                 raise CommandError(
-                    f"Der findes ingen forvaltning med forkortelsen “{options['department']}”."
+                    f"Der findes ingen forvaltning med forkortelsen “{options['department']}”"
+                    + (f", som {user.username} kan se." if options["user"] else ".")
                 )
         as_of = None
         if options["as_of"]:
