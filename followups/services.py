@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import ConflictError, ServiceError
 from config.history import save_tracked
 from departments.access import access_for
+from departments.models import Department, descendant_ids
 from followups.history import RESTORABLE_FIELDS
 from followups.models import (
     FINISHED_STATUSES,
@@ -23,7 +24,7 @@ from followups.models import (
     StatusUpdate,
     TargetDateChange,
 )
-from recommendations.models import AnnualReport
+from recommendations.models import AnnualReport, Recommendation
 
 MSG_ROUND_ALREADY_OPEN = _(
     "Another round (“%(name)s”) is already open for this annual report. Close it first."
@@ -53,6 +54,9 @@ MSG_UNKNOWN_STATUS = _("Choose a status.")
 MSG_NO_EDIT_PERMISSION = _("You cannot change this department's follow-ups.")
 MSG_NO_APPROVE_PERMISSION = _("Only a manager of the department can approve or return.")
 MSG_NO_SECRETARIAT = _("Only the secretariat can manage rounds.")
+MSG_ONLY_SECRETARIAT_RECORDS = _("Only the secretariat can record adopted follow-ups.")
+MSG_FOLLOWUP_EXISTS = _("%(department)s already has a follow-up on this recommendation.")
+MSG_NOT_CONCERNED = _("The recommendation does not concern %(department)s.")
 
 
 # --- rounds -----------------------------------------------------------------------------
@@ -111,6 +115,31 @@ def followups_create_tasks(*, report: AnnualReport, actor) -> list[FollowUp]:
             save_tracked(followup, actor=actor)
             created.append(followup)
     return created
+
+
+@transaction.atomic
+def followup_record(
+    *, recommendation: Recommendation, department: Department, action: str, actor
+) -> FollowUp:
+    """A follow-up the administration adopted outside the app (an imported plan): approved
+    with its action text, or, with no text, the department's open draft task."""
+    if not access_for(actor).is_secretariat:
+        raise PermissionDenied(MSG_ONLY_SECRETARIAT_RECORDS)
+    action = action.strip()
+    if recommendation.scope == Recommendation.Scope.DEPARTMENTS:
+        named = set(recommendation.scope_entries.values_list("department_id", flat=True))
+        if department.pk not in descendant_ids(named):
+            raise ServiceError(MSG_NOT_CONCERNED, department=department.name)
+    if FollowUp.objects.filter(recommendation=recommendation, department=department).exists():
+        raise ServiceError(MSG_FOLLOWUP_EXISTS, department=department.name)
+    followup = FollowUp(
+        recommendation=recommendation,
+        department=department,
+        action=action,
+        state=FollowUp.State.APPROVED if action else FollowUp.State.DRAFT,
+    )
+    save_tracked(followup, actor=actor)
+    return followup
 
 
 def _round_locked(round: FollowUpRound) -> FollowUpRound:

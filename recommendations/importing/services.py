@@ -1,8 +1,8 @@
 """Importing a follow-up document: one transaction through the ordinary services.
 
-Every object is written by the same service a form would call (or, for follow-ups and
-statuses, which have no create service for finished answers, through `save_tracked`), so
-each gets a history row attributed to the importing user.
+Every object is written by the same service a form would call (adopted follow-ups by
+`followup_record`, statuses by `status_update_save`), so each obeys the same rules and gets
+a history row attributed to the importing user.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from config.errors import ConflictError, ServiceError
 from config.history import save_tracked
 from departments.access import access_for
 from departments.services import department_create
-from followups.models import FollowUp, StatusUpdate
-from followups.services import followup_progress_refresh
+from followups.models import FollowUp
+from followups.services import followup_progress_refresh, followup_record, status_update_save
 from recommendations.importing.parsing import parse_document
 from recommendations.importing.planning import ImportPlan, PlannedDepartment, build_plan
 from recommendations.importing.security import ImportRefused
@@ -166,25 +166,22 @@ def _apply_recommendation(plan, planned, *, report, themes, actor) -> None:
             continue
         followup = followup_plan.existing
         if followup_plan.create:
-            followup = FollowUp(
+            followup = followup_record(
                 recommendation=recommendation,
                 department=followup_plan.department.department,
                 action=followup_plan.action,
-                state=followup_plan.new_state,
-            )
-            save_tracked(followup, actor=actor)
-        if followup_plan.create_status and plan.status_round is not None:
-            save_tracked(
-                StatusUpdate(
-                    followup=followup,
-                    round=plan.status_round,
-                    status=followup_plan.status,
-                    text=followup_plan.status_text,
-                    author=actor,
-                    reported_on=today,
-                ),
                 actor=actor,
             )
+        if followup_plan.create_status and plan.status_round is not None:
+            with _at(followup_plan.status_pos):
+                status_update_save(
+                    followup=followup,
+                    round=plan.status_round,
+                    actor=actor,
+                    status=followup_plan.status,
+                    text=followup_plan.status_text,
+                    reported_on=today,
+                )
 
 
 def _departments(entries: list[PlannedDepartment]) -> list:

@@ -433,3 +433,48 @@ def test_dropped_status_needs_text_in_database(plan, status_round):
             author=UserFactory(),
             reported_on=D(2031, 1, 1),
         )
+
+
+# --- adopted follow-ups recorded by the secretariat (imports) -----------------------------
+
+
+def test_followup_record_approved_with_text_draft_without(secretariat):
+    named, other = DepartmentFactory(), DepartmentFactory()
+    rec = RecommendationFactory(named=[named])
+    f = services.followup_record(
+        recommendation=rec, department=named, action="  - Ny skabelon  ", actor=secretariat
+    )
+    assert (f.state, f.action, f.version) == (FollowUp.State.APPROVED, "- Ny skabelon", 1)
+    assert_one_new_history_row(f, before=0, user=secretariat, kind="+")
+    org_wide = RecommendationFactory()
+    empty = services.followup_record(
+        recommendation=org_wide, department=other, action=" ", actor=secretariat
+    )
+    assert (empty.state, empty.action) == (FollowUp.State.DRAFT, "")
+
+
+def test_followup_record_refusals(secretariat, officer, department):
+    sub = DepartmentFactory(parent=department)
+    outside = DepartmentFactory(name="Kultur")
+    rec = RecommendationFactory(named=[department])
+    with pytest.raises(PermissionDenied):
+        services.followup_record(
+            recommendation=rec, department=department, action="x", actor=officer
+        )
+    with pytest.raises(ServiceError) as exc:
+        services.followup_record(
+            recommendation=rec, department=outside, action="x", actor=secretariat
+        )
+    assert exc.value.message_template == services.MSG_NOT_CONCERNED
+    assert "Kultur" in exc.value.message
+    # A sub-department of a named department is concerned.
+    services.followup_record(recommendation=rec, department=sub, action="x", actor=secretariat)
+    services.followup_record(
+        recommendation=rec, department=department, action="x", actor=secretariat
+    )
+    with pytest.raises(ServiceError) as exc:
+        services.followup_record(
+            recommendation=rec, department=department, action="y", actor=secretariat
+        )
+    assert exc.value.message_template == services.MSG_FOLLOWUP_EXISTS
+    assert FollowUp.objects.filter(recommendation=rec).count() == 2
