@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
 from config.errors import ServiceError
@@ -21,10 +21,44 @@ def save_tracked(
     if reason:
         instance._change_reason = reason  # type: ignore[attr-defined]
     try:
-        instance.full_clean()
+        _full_clean(instance)
     except ValidationError as exc:
         raise ServiceError(" ".join(exc.messages)) from exc
     if update_fields is not None:
         instance.save(update_fields=list(update_fields))
     else:
         instance.save()
+
+
+def _full_clean(instance: models.Model) -> None:
+    """Model.full_clean, minus one query per foreign key whose object the caller already
+    holds (a service passes loaded objects; the database's foreign key still guards against
+    a row deleted meanwhile). Unique and other constraints are validated as usual."""
+    held = {
+        field.name
+        for field in instance._meta.concrete_fields
+        if field.many_to_one
+        and getattr(instance, field.attname) is not None
+        and field.is_cached(instance)
+        and getattr(instance, field.name).pk == getattr(instance, field.attname)
+    }
+    errors: dict = {}
+    try:
+        instance.clean_fields(exclude=held)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    try:
+        instance.clean()
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    invalid = {name for name in errors if name != NON_FIELD_ERRORS}
+    try:
+        instance.validate_unique(exclude=invalid)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    try:
+        instance.validate_constraints(exclude=invalid)
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.upload, name="upload"),
     path("<str:token>/", views.preview, name="preview"),
     path("<str:token>/import/", views.commit, name="commit"),
+    path("job/<str:task_id>/", views.job, name="job"),
 ]

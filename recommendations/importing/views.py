@@ -10,18 +10,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tasks import TaskResultStatus
 
-from config.errors import ConflictError, ServiceError
+from config.errors import ServiceError
 from departments.access import access_for
 from recommendations.importing import staging
 from recommendations.importing.forms import CommitForm, UploadForm
 from recommendations.importing.security import check_size
-from recommendations.importing.services import file_sha256, import_commit, import_preview
+from recommendations.importing.services import file_sha256, import_preview
+from recommendations.importing.tasks import import_staged_document
 
 security_log = logging.getLogger("opfoelgning.security")
 
 SESSION_KEY = "importing_staged"
+JOBS_KEY = "importing_jobs"  # task id -> staged token, for the user's own imports
 MAX_STAGED_PER_SESSION = 5
 
 
@@ -135,24 +138,62 @@ def commit(request: HttpRequest, token: str) -> HttpResponse:
         return _preview_page(
             request, token, entry, data, error=_("The form was incomplete."), status=422
         )
+    result = import_staged_document.enqueue(
+        token=token,
+        user_id=request.user.pk,
+        name=entry["name"],
+        sha256=entry["sha256"],
+        year=entry["year"],
+        create_departments=entry["create_departments"],
+        fingerprint=form.cleaned_data["fingerprint"],
+    )
+    jobs = request.session.get(JOBS_KEY, {})
+    jobs[result.id] = token
+    request.session[JOBS_KEY] = dict(list(jobs.items())[-MAX_STAGED_PER_SESSION:])
+    if result.is_finished:  # the immediate backend (dev, demo, tests)
+        return _finished(request, result, token)
+    return redirect("importing:job", task_id=result.id)
+
+
+@login_required
+@require_GET
+def job(request: HttpRequest, task_id: str) -> HttpResponse:
+    """Progress of the user's own import; polled by htmx, refreshed without JavaScript."""
+    _require_secretariat(request)
+    token = request.session.get(JOBS_KEY, {}).get(task_id)
+    if token is None:
+        raise Http404
     try:
-        result = import_commit(
-            actor=request.user,
-            name=entry["name"],
-            data=data,
-            year=entry["year"],
-            create_departments=entry["create_departments"],
-            expected_fingerprint=form.cleaned_data["fingerprint"],
-        )
-    except ConflictError as exc:
-        return _preview_page(request, token, entry, data, error=exc.message, status=409)
-    except ServiceError as exc:
-        return _preview_page(request, token, entry, data, error=exc.message, status=422)
-    staging.discard(token)
+        result = import_staged_document.get_result(task_id)
+    except Exception as exc:  # unknown id, or a backend that keeps no results
+        raise Http404 from exc
+    if result.is_finished:
+        if request.htmx:  # leave the polled fragment for a full page
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = request.get_full_path()
+            return response
+        return _finished(request, result, token)
+    template = "importing/_job.html" if request.htmx else "importing/job.html"
+    return render(request, template, {"result": result, "status_url": request.get_full_path()})
+
+
+def _finished(request: HttpRequest, result, token: str) -> HttpResponse:
+    """The import's outcome: the report with a summary, or the preview with the reason."""
+    outcome = result.return_value if result.status == TaskResultStatus.SUCCESSFUL else None
+    if outcome is None:
+        outcome = {"ok": False, "error": _("The import failed. Nothing was imported; try again.")}
     staged = request.session.get(SESSION_KEY, {})
-    staged.pop(token, None)
-    request.session[SESSION_KEY] = staged
-    summary = result.plan.summary()
+    entry = staged.get(token)
+    if not outcome["ok"]:
+        data = staging.load(token) if entry else None
+        if entry is None or data is None:
+            messages.error(request, outcome["error"])
+            return redirect("importing:upload")
+        status = 409 if outcome.get("conflict") else 422
+        return _preview_page(request, token, entry, data, error=outcome["error"], status=status)
+    if entry is not None:
+        staged.pop(token)
+        request.session[SESSION_KEY] = staged
     messages.success(
         request,
         _(
@@ -160,10 +201,10 @@ def commit(request: HttpRequest, token: str) -> HttpResponse:
             "follow-ups and %(warnings)s warnings."
         )
         % {
-            "file": entry["name"],
-            "recommendations": summary["recommendations"],
-            "followups": summary["followups"],
-            "warnings": len(summary["warnings"]),
+            "file": entry["name"] if entry else "",
+            "recommendations": outcome["recommendations"],
+            "followups": outcome["followups"],
+            "warnings": outcome["warnings"],
         },
     )
-    return redirect(result.report)
+    return redirect("pages:report", year=outcome["year"])

@@ -232,3 +232,72 @@ def test_refused_upload_is_logged_without_forged_lines(client, secretariat, capl
     [record] = [r for r in caplog.records if "import_refused" in r.getMessage()]
     assert "\n" not in record.getMessage()
     assert f"user_id={secretariat.pk}" in record.getMessage()
+
+
+def commit_form(page) -> dict:
+    form = page.context["form"]
+    return {"sha256": form.initial["sha256"], "fingerprint": form.initial["fingerprint"]}
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection
+def test_a_queued_import_shows_its_progress_then_the_report(client, secretariat, units, settings):
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.force_login(secretariat)
+    page = client.get(upload(client, document())["Location"])
+    response = client.post(
+        reverse("importing:commit", args=[page.context["token"]]), commit_form(page)
+    )
+    assert response.status_code == 302
+    job_url = response["Location"]
+    assert job_url.startswith("/import/job/")
+    waiting = client.get(job_url)
+    assert waiting.status_code == 200
+    html = waiting.content.decode()
+    assert "waiting to start" in html and 'hx-trigger="every 2s"' in html
+    assert 'http-equiv="refresh"' in html
+    assert db_counts() == [0, 0, 0, 0, 0]
+    # Another secretariat user may not follow this user's import.
+    other = client_for(factories.UserFactory(roles=["secretariat"]))
+    assert other.get(job_url).status_code == 404
+
+    call_command("db_worker", "--batch", verbosity=0)
+    polled = client.get(job_url, headers={"HX-Request": "true"})
+    assert polled.status_code == 204 and polled["HX-Redirect"] == job_url
+    done = client.get(job_url)
+    assert done.status_code == 302 and done["Location"] == reverse("pages:report", args=[2024])
+    assert Recommendation.objects.filter(report__year=2024).count() == 3
+    assert ImportedDocument.objects.get().imported_by == secretariat
+    message = [str(m) for m in done.wsgi_request._messages][0]
+    assert message.startswith("plan.docx was imported: 3 recommendations")
+    assert not list(staging.staging_dir().glob("*.upload"))  # the staged copy is gone
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_import_that_is_refused_returns_to_the_preview(
+    client, secretariat, units, settings
+):
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.force_login(secretariat)
+    page = client.get(upload(client, document())["Location"])
+    job_url = client.post(
+        reverse("importing:commit", args=[page.context["token"]]), commit_form(page)
+    )["Location"]
+    # The data changes while the import waits: the worker refuses the previewed plan.
+    factories.DepartmentFactory(name="Børn og Unge", short_name="BU")
+    call_command("db_worker", "--batch", verbosity=0)
+    response = client.get(job_url)
+    assert response.status_code == 409
+    assert "changed since the preview" in response.content.decode()
+    assert db_counts() == [0, 0, 0, 0, 0]
+
+
+def client_for(user):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(user)
+    return other
