@@ -457,24 +457,22 @@ def test_followup_record_refusals(secretariat, officer, department):
     sub = DepartmentFactory(parent=department)
     outside = DepartmentFactory(name="Kultur")
     rec = RecommendationFactory(named=[department])
+
+    def record(dept, actor=secretariat, action="x"):
+        return services.followup_record(
+            recommendation=rec, department=dept, action=action, actor=actor
+        )
+
     with pytest.raises(PermissionDenied):
-        services.followup_record(
-            recommendation=rec, department=department, action="x", actor=officer
-        )
+        record(department, actor=officer)
     with pytest.raises(ServiceError) as exc:
-        services.followup_record(
-            recommendation=rec, department=outside, action="x", actor=secretariat
-        )
+        record(outside)
     assert exc.value.message_template == services.MSG_NOT_CONCERNED
     assert "Kultur" in exc.value.message
     # A sub-department of a named department is concerned.
-    services.followup_record(recommendation=rec, department=sub, action="x", actor=secretariat)
-    services.followup_record(
-        recommendation=rec, department=department, action="x", actor=secretariat
-    )
+    record(sub)
+    record(department)
     with pytest.raises(ServiceError) as exc:
-        services.followup_record(
-            recommendation=rec, department=department, action="y", actor=secretariat
-        )
+        record(department, action="y")
     assert exc.value.message_template == services.MSG_FOLLOWUP_EXISTS
     assert FollowUp.objects.filter(recommendation=rec).count() == 2
