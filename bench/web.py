@@ -146,6 +146,7 @@ def main() -> None:
         ("follow-ups: overdue+year", secretariat, f"{fup_list}?overdue=true&year={newest_year - 1}"),
         ("follow-ups: status=done+theme", secretariat, f"{fup_list}?status=done&theme={theme}"),
         ("follow-ups: text search", secretariat, f"{fup_list}?q=temadag+klagevejledningen"),
+        ("follow-ups: sort by department (da)", secretariat, f"{fup_list}?sort=department"),
         ("follow-ups: manager, no filter", manager, fup_list),
         ("recommendation page", secretariat, reverse("pages:recommendation", args=[rec])),
     ]  # fmt: skip
