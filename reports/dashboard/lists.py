@@ -187,6 +187,22 @@ def _url_maker(name: str):
     return lambda pk: pattern.replace(str(marker), str(pk))
 
 
+def _list_page(request, filterset, *, load, row_url: str, template: str, each=None):
+    """A filtered, paginated list: `load` adds the related data to the page's rows only,
+    `each` decorates a row; every row gets the URL of its detail page."""
+    page = paginate(request, filterset.qs, load)
+    url = _url_maker(row_url)
+    for row in page.rows:
+        row.url = url(row.pk)
+        if each is not None:
+            each(row)
+    return render(
+        request,
+        template,
+        {"page": page, "form": filterset.form, "fields": filter_fields(filterset.form)},
+    )
+
+
 @login_required
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     filterset = RecommendationFilter(
@@ -194,19 +210,12 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         queryset=Recommendation.objects.visible_to(request.user),
         request=request,
     )
-    queryset = filterset.qs
-    page = paginate(request, queryset, lambda qs: qs.select_related("report", "theme"))
-    url = _url_maker("pages:recommendation")
-    for rec in page.rows:
-        rec.url = url(rec.pk)
-    return render(
+    return _list_page(
         request,
-        "dashboard/recommendation_list.html",
-        {
-            "page": page,
-            "form": filterset.form,
-            "fields": filter_fields(filterset.form),
-        },
+        filterset,
+        load=lambda qs: qs.select_related("report", "theme"),
+        row_url="pages:recommendation",
+        template="dashboard/recommendation_list.html",
     )
 
 
@@ -217,25 +226,18 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         queryset=FollowUp.objects.visible_to(request.user),
         request=request,
     )
-    queryset = filterset.qs
-    page = paginate(
+    labels = dict(ActionStatus.choices)
+
+    def label(followup) -> None:
+        followup.latest_status_label = labels.get(followup.latest_status, "")
+
+    return _list_page(
         request,
-        queryset,
-        lambda qs: qs.select_related(
+        filterset,
+        load=lambda qs: qs.select_related(
             "recommendation__report", "recommendation__theme", "department"
         ).with_latest_status(),
-    )
-    labels = dict(ActionStatus.choices)
-    url = _url_maker("followups:detail")
-    for followup in page.rows:
-        followup.latest_status_label = labels.get(followup.latest_status, "")
-        followup.url = url(followup.pk)
-    return render(
-        request,
-        "dashboard/followup_list.html",
-        {
-            "page": page,
-            "form": filterset.form,
-            "fields": filter_fields(filterset.form),
-        },
+        row_url="followups:detail",
+        template="dashboard/followup_list.html",
+        each=label,
     )
