@@ -258,45 +258,31 @@ def _status_by_department_chart(figures, units, links) -> Chart:
 
 
 def _status_by_chart(figures, scope_ids, name, theme_names, links) -> Chart:
+    """Latest status per theme (with `theme_names`, in Danish order) or per year (newest
+    first); each row links to the list filtered the same way."""
     summed = figures.summed(name, scope_ids)
     per_key: dict[int, dict[str, int]] = {}
     for (key, status), n in summed.items():
         per_key.setdefault(key, {})[status] = n
-    rows = []
     if theme_names is not None:
         keys = sorted(per_key, key=lambda pk: danish_key(theme_names.get(pk, "")))
-        for pk in keys:
-            rows.append(
-                Row(
-                    theme_names.get(pk, "?"),
-                    _status_cells(per_key[pk], links, theme=pk),
-                    url=links.f(theme=pk),
-                    total_url=links.f(theme=pk),
-                )
-            )
-        return Chart(
-            id="status-theme",
-            title=_("Latest status per theme"),
-            row_heading=_("Theme"),
-            series=_status_series(),
-            rows=rows,
+        label, param = (lambda pk: theme_names.get(pk, "?")), "theme"
+        chart_id, title, heading = "status-theme", _("Latest status per theme"), _("Theme")
+    else:
+        keys = sorted(per_key, reverse=True)
+        label, param = str, "year"
+        chart_id, heading = "status-year", _("Year")
+        title = _("Latest status per year of the annual report")
+    rows = [
+        Row(
+            label(key),
+            _status_cells(per_key[key], links, **{param: key}),
+            url=links.f(**{param: key}),
+            total_url=links.f(**{param: key}),
         )
-    for year in sorted(per_key, reverse=True):
-        rows.append(
-            Row(
-                str(year),
-                _status_cells(per_key[year], links, year=year),
-                url=links.f(year=year),
-                total_url=links.f(year=year),
-            )
-        )
-    return Chart(
-        id="status-year",
-        title=_("Latest status per year of the annual report"),
-        row_heading=_("Year"),
-        series=_status_series(),
-        rows=rows,
-    )
+        for key in keys
+    ]
+    return Chart(id=chart_id, title=title, row_heading=heading, series=_status_series(), rows=rows)
 
 
 def _open_by_year_chart(figures, scope_ids, links, today: datetime.date) -> Chart:
