@@ -149,7 +149,9 @@ class BaseListFilter(django_filters.FilterSet):
         self.department_names = [(pk, name) for pk, name, _parent in departments]
         self.children = children_map((pk, parent) for pk, _name, parent in departments)
         visible = access_for(user).visible_department_ids()
-        self.filters["department"].extra["choices"] = department_choices(departments, visible)
+        self.filters["department"].extra["choices"] = department_choices(
+            departments, visible, self.children
+        )
         self.rounds = {
             r.pk: r
             for r in FollowUpRound.objects.visible_to(user)
@@ -165,17 +167,16 @@ class BaseListFilter(django_filters.FilterSet):
         return queryset
 
 
-def department_choices(departments, visible) -> list[tuple[int, str]]:
-    """The tree in Danish order, sub-departments indented under their parent."""
-    by_parent: dict[int | None, list[tuple[int, str]]] = {}
-    for pk, name, parent in departments:
-        by_parent.setdefault(parent, []).append((pk, name))
+def department_choices(departments, visible, children) -> list[tuple[int, str]]:
+    """The tree (`children`: departments.models.children_map) in Danish order,
+    sub-departments indented under their parent."""
+    names = {pk: name for pk, name, _parent in departments}
     choices: list[tuple[int, str]] = []
 
     def walk(parent, depth):
-        for pk, name in sorted(by_parent.get(parent, []), key=lambda r: danish_key(r[1])):
+        for pk in sorted(children.get(parent, []), key=lambda pk: danish_key(names[pk])):
             if visible is None or pk in visible:
-                choices.append((pk, "\u2003" * depth + name))
+                choices.append((pk, "\u2003" * depth + names[pk]))
             walk(pk, depth + 1)
 
     walk(None, 0)
