@@ -184,6 +184,12 @@ def department_choices(departments, visible, children) -> list[tuple[int, str]]:
 
 
 class FollowUpFilter(BaseListFilter):
+    reported = django_filters.ChoiceFilter(
+        label=_("Status in the round"),
+        choices=[("yes", _("Reported")), ("no", _("Not yet reported"))],
+        method="_unused",
+        help_text=_("With a status round chosen: whether a status has been saved in it."),
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"), choices=[], method="_unused", empty_label=_("Newest first")
     )
@@ -205,7 +211,10 @@ class FollowUpFilter(BaseListFilter):
         if data.get("year"):
             queryset = queryset.filter(recommendation__report__year=data["year"])
         if data.get("round"):
-            queryset = queryset.in_round(self.rounds[int(data["round"])])
+            round = self.rounds[int(data["round"])]
+            queryset = queryset.in_round(round)
+            if data.get("reported") and round.kind == FollowUpRound.Kind.STATUS:
+                queryset = queryset.reported_in(round, reported=data["reported"] == "yes")
         if data.get("theme"):
             queryset = queryset.filter(recommendation__theme_id=int(data["theme"]))
         queryset = apply_followup_criteria(queryset, data, self.children)

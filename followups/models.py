@@ -263,23 +263,31 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             target_date=models.F("original_target_date")
         )
 
-    def round_progress_by_department(self, today: datetime.date | None = None):
-        """Per department: required, written, submitted, approved, overdue (one query)."""
+    def reported_in(self, round: FollowUpRound, reported: bool = True) -> FollowUpQuerySet:
+        """With (or, `reported=False`, without) a status in the status round `round`."""
+        has_status = Exists(StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round))
+        return self.filter(has_status if reported else ~has_status)
+
+    def round_progress_by_department(
+        self, today: datetime.date | None = None, round: FollowUpRound | None = None
+    ):
+        """Per department: required, written, submitted, approved, overdue and, for a status
+        `round`, reported (a status saved in it); one query."""
         today = today or datetime.date.today()  # noqa: DTZ011 (a local calendar date)
         state = FollowUp.State
-        return (
-            self.values("department_id")
-            .annotate(
-                required=Count("pk"),
-                written=Count("pk", filter=~Q(action="")),
-                submitted=Count("pk", filter=Q(state=state.SUBMITTED)),
-                approved=Count("pk", filter=Q(state=state.APPROVED)),
-                overdue=Count(
-                    "pk", filter=Q(target_date__lt=today, progress__finished_on__isnull=True)
-                ),
-            )
-            .order_by("department_id")
-        )
+        counts = {
+            "required": Count("pk"),
+            "written": Count("pk", filter=~Q(action="")),
+            "submitted": Count("pk", filter=Q(state=state.SUBMITTED)),
+            "approved": Count("pk", filter=Q(state=state.APPROVED)),
+            "overdue": Count(
+                "pk", filter=Q(target_date__lt=today, progress__finished_on__isnull=True)
+            ),
+        }
+        if round is not None and round.kind == FollowUpRound.Kind.STATUS:
+            reported = StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round)
+            counts["reported"] = Count("pk", filter=Q(Exists(reported)))
+        return self.values("department_id").annotate(**counts).order_by("department_id")
 
     def latest_status_counts(self, *group_by: str):
         """Follow-ups counted by `group_by` fields and latest status (None = no status)."""

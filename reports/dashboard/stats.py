@@ -189,10 +189,11 @@ def compute_figures() -> Figures:
 
 
 def round_progress(round: FollowUpRound, today: datetime.date) -> dict[int, dict[str, int]]:
-    """Per exact department: required, written, submitted, approved, overdue (one query)."""
+    """Per exact department: required, written, submitted, approved, overdue and, in a
+    status round, reported (one query)."""
+    rows = FollowUp.objects.in_round(round).round_progress_by_department(today, round)
     return {
-        row["department_id"]: {k: v for k, v in row.items() if k != "department_id"}
-        for row in FollowUp.objects.in_round(round).round_progress_by_department(today)
+        row["department_id"]: {k: v for k, v in row.items() if k != "department_id"} for row in rows
     }
 
 

@@ -179,6 +179,8 @@ def _selected_round(request, rounds) -> FollowUpRound | None:
 
 
 def _progress_chart(round, progress, units, links) -> Chart:
+    if round.kind == FollowUpRound.Kind.STATUS:
+        return _status_round_chart(round, progress, units, links)
     rows = []
     for unit in units:
         p = stats.sum_dicts(progress[d] for d in unit.ids if d in progress)
@@ -215,6 +217,41 @@ def _progress_chart(round, progress, units, links) -> Chart:
         rows=rows,
         extra_headings=[_("Written"), _("Overdue")],
         note=_("Total = required answers"),
+    )
+
+
+def _status_round_chart(round, progress, units, links) -> Chart:
+    """A status round: of the approved follow-ups, how many have their status reported."""
+    rows = []
+    for unit in units:
+        p = stats.sum_dicts(progress[d] for d in unit.ids if d in progress)
+        if not p.get("required"):
+            continue
+        common = {"round": round.pk, **unit.params()}
+        rows.append(
+            Row(
+                label=unit.label,
+                url=links.f(**common),
+                total_url=links.f(**common),
+                cells=[
+                    Cell(p["reported"], links.f(**common, reported="yes")),
+                    Cell(p["required"] - p["reported"], links.f(**common, reported="no")),
+                ],
+                extra=[(str(p["overdue"]), links.f(**common, overdue="true"))],
+            )
+        )
+    return Chart(
+        id="progress",
+        title=_("Progress in %(round)s (%(year)s)")
+        % {"round": round.name, "year": round.report.year},
+        row_heading=_("Department"),
+        series=[
+            Series("reported", _("Status reported")),
+            Series("rest", _("Not yet reported")),
+        ],
+        rows=rows,
+        extra_headings=[_("Overdue")],
+        note=_("Total = approved follow-ups that need a status"),
     )
 
 

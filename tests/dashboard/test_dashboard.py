@@ -243,3 +243,35 @@ def test_after_a_change_earlier_figures_are_shown_while_new_ones_are_computed(
     html = client.get(DASH).content.decode()
     assert NOTE not in html
     assert done_in(html) == 2
+
+
+@pytest.mark.parametrize("who", ["secretariat", "manager"])
+def test_status_round_progress_counts_reported_statuses(client, secretariat, world, who):
+    """In a status round the chart shows reported / not yet reported (of the approved
+    follow-ups), each figure linking to the list with that count."""
+    old = FollowUp.objects.filter(recommendation__report__year=2028)
+    status_round = services.round_open(
+        actor=secretariat,
+        report=old.first().recommendation.report,
+        name="Status igen",
+        kind="status",
+        deadline=datetime.date(2031, 1, 1),
+    )
+    services.status_update_save(
+        followup=old.get(department=world["mine"]),
+        round=status_round,
+        actor=secretariat,
+        status="ongoing",
+        text="Fast praksis nu",
+    )
+    client.force_login(secretariat if who == "secretariat" else world["manager"])
+    html = client.get(DASH, {"round": status_round.pk}).content.decode()
+    figures = _figures(html, "progress")
+    reported = [n for link, n in figures if "reported=yes" in link]
+    missing = [n for link, n in figures if "reported=no" in link]
+    # Forvaltning Min (with its centre): 1 of 2 reported; the secretariat also sees the
+    # other administration's unreported one.
+    assert reported == ([0, 1] if who == "secretariat" else [1])
+    assert missing == ([1, 1] if who == "secretariat" else [1])
+    for link, number in figures:
+        assert client.get(link).context["page"].count == number, link
