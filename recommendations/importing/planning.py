@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
-from departments.models import Department
+from departments.models import Department, department_children, descendant_ids
 from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
 from recommendations.importing.parsing import (
     ActionItem,
@@ -524,6 +524,11 @@ class _Planner:
             recommendation__in=existing_recs
         ).values_list("recommendation_id", "department_id"):
             scopes.setdefault(rec_id, set()).add(dep_id)
+        if scopes:
+            # A named department's sub-departments are concerned too (as followup_record
+            # decides): one query for the tree.
+            children = department_children()
+            scopes = {rec_id: descendant_ids(ids, children) for rec_id, ids in scopes.items()}
         for recommendation in self.plan.recommendations:
             if not recommendation.organisation and not recommendation.departments:
                 named = [f.department for f in recommendation.followups]

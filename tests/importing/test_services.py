@@ -292,6 +292,28 @@ def test_existing_recommendation_gets_no_follow_up_outside_its_departments(secre
     assert set(rec.followups.values_list("department__short_name", flat=True)) == {"ÆO"}
 
 
+def test_existing_recommendation_concerns_the_sub_departments_of_its_departments(
+    secretariat, units
+):
+    factories.DepartmentFactory(name="Hjemmeplejen", short_name="HJ", parent=units["aeo"])
+    report = factories.AnnualReportFactory(year=2024)
+    rec = factories.RecommendationFactory(
+        report=report,
+        theme=factories.ThemeFactory(name="Dialog"),
+        text="Ring før der skrives.",
+        scope="departments",
+        named=[units["aeo"]],
+    )
+    rows = [
+        [section("Ældreområdet")],
+        ["Tema", "Anbefaling", "Opfølgning"],
+        ["Dialog", "Ring før der skrives.", "Hjemmeplejen: - Ring først"],
+    ]
+    result = import_commit(actor=secretariat, name="e.xlsx", data=make_xlsx(rows), year=2024)
+    assert not any("does not concern" in w for w in result.plan.summary()["warnings"])
+    assert set(rec.followups.values_list("department__short_name", flat=True)) == {"HJ"}
+
+
 def test_importing_twice_creates_nothing_new(secretariat, units):
     import_commit(actor=secretariat, name="plan.docx", data=plan_docx(), year=2024)
     before = counts()
