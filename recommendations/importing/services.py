@@ -22,8 +22,7 @@ from config.errors import ConflictError, ServiceError
 from config.history import save_tracked
 from departments.access import access_for
 from departments.services import department_create
-from followups.models import FollowUp
-from followups.services import followup_progress_refresh, followup_record, status_update_save
+from followups.services import followup_record, status_update_save
 from recommendations.importing.parsing import parse_document
 from recommendations.importing.planning import ImportPlan, PlannedDepartment, build_plan
 from recommendations.importing.security import ImportRefused
@@ -128,9 +127,7 @@ def _apply(plan: ImportPlan, *, actor) -> AnnualReport:
     for planned in plan.recommendations:
         with _at(planned.pos):
             _apply_recommendation(plan, planned, report=report, themes=themes, actor=actor)
-    followup_progress_refresh(
-        followup_ids=FollowUp.objects.for_report(report).values_list("pk", flat=True)
-    )
+    # The progress read model is kept by status_update_save, like for statuses typed in.
     return report
 
 

@@ -460,3 +460,34 @@ def test_a_database_race_becomes_a_conflict_and_writes_nothing(secretariat, unit
     with pytest.raises(ConflictError):
         import_commit(actor=secretariat, name="plan.docx", data=plan_docx(), year=2024)
     assert counts() == before
+
+
+def test_imported_statuses_leave_the_progress_read_model_as_a_full_recomputation(
+    secretariat, units
+):
+    from followups.models import FollowUpProgress
+    from followups.services import followup_progress_refresh
+
+    report = factories.AnnualReportFactory(year=2024)
+    factories.RoundFactory(report=report, kind="status", deadline=datetime.date(2025, 5, 1))
+    data = make_csv(
+        [
+            [ORG],
+            [*HEADER, "Status"],
+            ["Dialog", "Tekst", "Natur og Byg: Kursus", "Gennemført: Holdt i maj."],
+            ["", "", "Ældreområdet: Ny skabelon", "Igangsat: Skrives nu."],
+        ]
+    )
+    import_commit(actor=secretariat, name="s.csv", data=data, year=2024)
+
+    def rows():
+        return sorted(
+            FollowUpProgress.objects.values_list(
+                "followup_id", "department_id", "latest_status", "finished_on"
+            )
+        )
+
+    after_import = rows()
+    assert sorted(status for _f, _d, status, _on in after_import) == ["done", "in_progress"]
+    followup_progress_refresh()
+    assert rows() == after_import
