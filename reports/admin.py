@@ -9,6 +9,7 @@ class ReportEditionAdmin(SimpleHistoryAdmin):
     """Archived editions are frozen: the admin only shows them."""
 
     list_display = ["report", "round", "department", "number", "created_at", "created_by"]
+    list_select_related = ["report", "round__report", "department", "created_by"]
     list_filter = ["report", "round"]
     readonly_fields = [f.name for f in ReportEdition._meta.fields] + ["snapshot"]
 

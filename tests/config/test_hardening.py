@@ -60,6 +60,31 @@ def test_xss_payloads_are_escaped_on_every_page(client, plan, officer, secretari
             assert "&lt;script&gt;alert(" in html, url
 
 
+def test_xss_in_department_and_theme_names_is_escaped_where_html_is_built_in_python(
+    client, plan, approved_followup, secretariat
+):
+    """The dashboard's charts and tables and the lists' filter options are built in Python
+    (not by templates) from department, theme and round names."""
+    department = plan.followup.department
+    department.name = PAYLOADS[0]
+    config_history.save_tracked(department, actor=secretariat)
+    theme = plan.recommendation.theme
+    theme.name = PAYLOADS[1]
+    config_history.save_tracked(theme, actor=secretariat)
+    client.force_login(secretariat)
+    urls = [
+        reverse("dashboard:dashboard"),
+        reverse("dashboard:recommendations"),
+        reverse("dashboard:followups"),
+        reverse("reports:preview", args=[plan.report.year]),
+        plan.report.get_absolute_url(),
+    ]
+    for url in urls:
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "&lt;script&gt;alert(" in html and "&lt;img src=x" in html, url
+
+
 SOURCE_DIRS = ["config", "departments", "recommendations", "followups", "reports"]
 FORBIDDEN = [
     (re.compile(r"\.raw\("), "Manager.raw"),
