@@ -125,3 +125,40 @@ def test_followup_detail_and_history_with_many_changes(client, setup):
         )
     assert TargetDateChange.objects.count() >= 49
     assert [queries(client, url) for url in urls] == small
+
+
+def add_editions(setup, first: int, n: int) -> None:
+    from django.core.files.base import ContentFile
+
+    from reports.models import ReportEdition
+
+    for number in range(first, first + n):
+        edition = ReportEdition(
+            report=setup["report"],
+            round=setup["round"],
+            department=DepartmentFactory(),
+            number=number,
+            sha256="0" * 64,
+            size=4,
+            data_version="v",
+            created_by=setup["secretariat"],
+        )
+        edition.file.save(f"e{number}.pdf", ContentFile(b"%PDF"), save=True)
+
+
+@pytest.mark.parametrize("who", ["officer", "secretariat"])
+def test_report_preview_and_exports(client, setup, who):
+    grow(setup, 0)
+    add_editions(setup, 1, 1)
+    client.force_login(setup[who])
+    year = setup["report"].year
+    query = f"?runde={setup['round'].pk}"
+    urls = [
+        reverse("reports:preview", args=[year]) + query,
+        reverse("reports:csv", args=[year]) + query,
+        reverse("reports:xlsx", args=[year]) + query,
+    ]
+    small = [queries(client, url) for url in urls]
+    grow(setup)
+    add_editions(setup, 2, 20)
+    assert [queries(client, url) for url in urls] == small
