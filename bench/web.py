@@ -147,6 +147,10 @@ def main() -> None:
         ("follow-ups: status=done+theme", secretariat, f"{fup_list}?status=done&theme={theme}"),
         ("follow-ups: text search", secretariat, f"{fup_list}?q=temadag+klagevejledningen"),
         ("follow-ups: sort by department (da)", secretariat, f"{fup_list}?sort=department"),
+        ("follow-ups: sort by department, last page", secretariat, f"{fup_list}?sort=department&page=20"),
+        ("follow-ups: sort by department+year", secretariat, f"{fup_list}?sort=department&year={newest_year - 1}"),
+        ("follow-ups: sort by theme (da)", secretariat, f"{fup_list}?sort=theme"),
+        ("follow-ups: sort by department+status=done+theme", secretariat, f"{fup_list}?sort=department&status=done&theme={theme}"),
         ("follow-ups: manager, no filter", manager, fup_list),
         ("recommendation page", secretariat, reverse("pages:recommendation", args=[rec])),
     ]  # fmt: skip

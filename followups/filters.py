@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 import django_filters
 from django import forms
+from django.contrib.postgres.fields import ArrayField
 from django.db import connections
-from django.db.models import Case, IntegerField, Value, When
-from django.db.models.functions import Collate
+from django.db.models import BigIntegerField, Case, F, Func, IntegerField, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from config.text import danish_key
@@ -17,9 +19,6 @@ from departments.access import access_for
 from departments.models import Department, children_map, descendant_ids
 from followups.models import ActionStatus, FollowUp, FollowUpRound
 from recommendations.models import AnnualReport, Theme
-
-# PostgreSQL's ICU collation for Danish: æ, ø, å after z.
-DANISH_COLLATION = "da-x-icu"
 
 STATUS_CHOICES = [*ActionStatus.choices, ("none", _("No status yet"))]
 COMPLETION_CHOICES = [("open", _("Not finished")), ("finished", _("Finished"))]
@@ -37,17 +36,74 @@ FOLLOWUP_CRITERIA = (
 )
 
 
-def danish_order(queryset, path: str, names: list[tuple[int, str]], fk_path: str):
-    """An order_by expression sorting `path` (a name) in Danish order.
+def in_danish_order(names: list[tuple[int, str]]) -> list[int]:
+    """The pks of (pk, name) pairs in Danish order of their names (then by pk)."""
+    return [pk for pk, name in sorted(names, key=lambda r: (danish_key(r[1]), r[0]))]
 
-    PostgreSQL: the ICU collation. Elsewhere: a rank computed in Python from `names`
-    ((pk, name) pairs of the small related table), matched through the foreign key `fk_path`.
+
+def estimated_rows(queryset) -> int:
+    """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is run)."""
+    plan = json.loads(queryset.order_by().explain(format="json"))
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def order_by_groups(
+    queryset, *, key: str, groups: list[int], within: tuple[str, ...], window: int | None
+):
+    """`queryset` ordered by `key` in the order of `groups` (pks of a small table, e.g. the
+    departments in Danish order), then by `within`.
+
+    Sorting by a related table's name makes PostgreSQL sort every matching row before it
+    can return the first page: 1.7 s for 600,000 follow-ups. So on PostgreSQL, with a
+    `window` (the most rows any page of the list can show), when PostgreSQL expects more
+    than WALK_ABOVE_ROWS rows, the groups are walked in order instead: each group's rows are
+    read in `within` order from an index through a LATERAL subquery, and the walk stops
+    after `window` rows. Fewer rows are sorted by the group's position in `groups` (an
+    integer, not a collated name). The order is the same either way.
     """
-    if connections[queryset.db].vendor == "postgresql":
-        return Collate(path, DANISH_COLLATION)
-    ranked = sorted(names, key=lambda r: danish_key(r[1]))
-    whens = [When(**{fk_path: pk}, then=Value(rank)) for rank, (pk, _name) in enumerate(ranked)]
-    return Case(*whens, default=Value(len(whens)), output_field=IntegerField())
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        whens = [When(**{key: pk}, then=Value(rank)) for rank, pk in enumerate(groups)]
+        rank = Case(*whens, default=Value(len(groups)), output_field=IntegerField())
+        return queryset.order_by(rank, *within)
+    rank = _array_position(groups, F(key))
+    if window is None:
+        return queryset.order_by(rank, *within)
+    if estimated_rows(queryset) > WALK_ABOVE_ROWS:
+        walk = RawSQL(*_walk_sql(queryset, key, groups, within, window))  # noqa: S611
+        queryset = queryset.filter(pk__in=walk)
+    return queryset.order_by(rank, *within)
+
+
+# Above this many expected rows a sort by group walks the groups (see order_by_groups).
+WALK_ABOVE_ROWS = 10_000
+_WALK = "walk_group"
+
+
+def _array_position(values: list[int], expression) -> Func:
+    """The 1-based position of `expression` in `values` (PostgreSQL's array_position)."""
+    array = Value(values, output_field=ArrayField(BigIntegerField()))
+    return Func(array, expression, function="array_position", output_field=IntegerField())
+
+
+def _walk_sql(
+    queryset, key: str, groups: list[int], within: tuple[str, ...], window: int
+) -> tuple[str, tuple]:
+    """SQL for the pks of the first `window` rows of `queryset` in group order.
+
+    The groups come from an array WITH ORDINALITY, which PostgreSQL knows to be ordered by
+    the ordinality, so the nested loop emits the groups in turn and LIMIT stops the walk as
+    soon as it has `window` rows: the remaining groups are never read.
+    """
+    # Only constant SQL is added around the ORM's compiled query; values are parameters.
+    group_id = RawSQL(f"{_WALK}.id", ())  # noqa: S611
+    per_group = queryset.filter(**{key: group_id}).order_by(*within).values("pk")[:window]
+    sql, params = per_group.query.sql_with_params()
+    return (
+        f"SELECT walked.id FROM unnest(%s::bigint[]) WITH ORDINALITY AS {_WALK}(id, position)"  # noqa: S608
+        f" CROSS JOIN LATERAL ({sql}) AS walked(id) ORDER BY {_WALK}.position LIMIT %s",
+        (groups, *params, window),
+    )
 
 
 def apply_followup_criteria(
@@ -136,8 +192,11 @@ class BaseListFilter(django_filters.FilterSet):
 
     SORT_CHOICES: list[tuple[str, Any]] = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, window: int | None = None, **kwargs):
+        """`window`: the most rows the list can show over all its pages (bounded
+        pagination); sorts by theme or department then read only that many rows."""
         super().__init__(*args, **kwargs)
+        self.window = window
         user = self.request.user
         years = AnnualReport.objects.order_by("-year").values_list("year", flat=True)
         self.filters["year"].extra["choices"] = [(y, str(y)) for y in years]
@@ -148,9 +207,9 @@ class BaseListFilter(django_filters.FilterSet):
         departments = list(Department.objects.values_list("pk", "name", "parent_id"))
         self.department_names = [(pk, name) for pk, name, _parent in departments]
         self.children = children_map((pk, parent) for pk, _name, parent in departments)
-        visible = access_for(user).visible_department_ids()
+        self.visible = access_for(user).visible_department_ids()
         self.filters["department"].extra["choices"] = department_choices(
-            departments, visible, self.children
+            departments, self.visible, self.children
         )
         self.rounds = {
             r.pk: r
@@ -165,6 +224,21 @@ class BaseListFilter(django_filters.FilterSet):
 
     def _unused(self, queryset, name, value):  # pragma: no cover - see filter_queryset
         return queryset
+
+    def by_theme(self, queryset, key: str, within: tuple[str, ...]):
+        """Sorted by theme name in Danish order, then `within`."""
+        return order_by_groups(
+            queryset,
+            key=key,
+            groups=in_danish_order(self.theme_names),
+            within=within,
+            window=self._walk_window(),
+        )
+
+    def _walk_window(self) -> int | None:
+        # A text search takes its matches from the GIN index; walking groups would test the
+        # text of every row on the way.
+        return None if self.form.cleaned_data.get("q") else self.window
 
 
 def department_choices(departments, visible, children) -> list[tuple[int, str]]:
@@ -223,16 +297,20 @@ class FollowUpFilter(BaseListFilter):
         newest = ("-recommendation_id", "pk")
         sort = data.get("sort")
         if sort == "theme":
-            key = danish_order(
-                queryset,
-                "recommendation__theme__name",
-                self.theme_names,
-                "recommendation__theme_id",
-            )
-            return queryset.order_by(key, *newest)
+            return self.by_theme(queryset, "recommendation__theme_id", newest)
         if sort == "department":
-            key = danish_order(queryset, "department__name", self.department_names, "department_id")
-            return queryset.order_by(key, *newest)
+            groups = [
+                pk
+                for pk in in_danish_order(self.department_names)
+                if self.visible is None or pk in self.visible
+            ]
+            return order_by_groups(
+                queryset,
+                key="department_id",
+                groups=groups,
+                within=newest,
+                window=self._walk_window(),
+            )
         if sort == "target_date":
             return queryset.order_by("target_date", "pk")
         if data.get("q"):

@@ -339,6 +339,7 @@ class FollowUp(models.Model):
         on_delete=models.PROTECT,
         related_name="followups",
         help_text=_("The department answering."),
+        db_index=False,  # followup_dept_newest starts with it
     )
     action = models.TextField(
         _("follow-up action"),
@@ -384,6 +385,12 @@ class FollowUp(models.Model):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         ordering = ["recommendation__report__year", "recommendation__number", "department__name"]
+        indexes = [
+            # A department's follow-ups newest first: the list sorted by department walks it.
+            models.Index(
+                fields=["department", "-recommendation", "id"], name="followup_dept_newest"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["recommendation", "department"], name="followup_unique_pair"

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from followups.filters import (
     BaseListFilter,
     apply_followup_criteria,
-    danish_order,
     has_followup_criteria,
 )
 from followups.models import FollowUp
@@ -44,8 +43,7 @@ class RecommendationFilter(BaseListFilter):
             queryset = queryset.with_followup_in(criteria)
         sort = data.get("sort")
         if sort == "theme":
-            key = danish_order(queryset, "theme__name", self.theme_names, "theme_id")
-            return queryset.order_by(key, "-report__year", "number")
+            return self.by_theme(queryset, "theme_id", ("-report__year", "number"))
         if sort == "oldest":
             return queryset.order_by("report__year", "number")
         # Text searches keep this order too: at 10,000 recommendations per year, walking the

@@ -224,6 +224,7 @@ class Recommendation(models.Model):
         on_delete=models.PROTECT,
         related_name="recommendations",
         help_text=_("Theme heading the recommendation stands under."),
+        db_index=False,  # recommendation_theme_newest starts with it
     )
     number = models.PositiveIntegerField(
         _("number"), help_text=_("Order of the recommendation within its report (1, 2, 3 …).")
@@ -306,6 +307,10 @@ class Recommendation(models.Model):
         verbose_name = _("recommendation")
         verbose_name_plural = _("recommendations")
         ordering = ["report__year", "number"]
+        indexes = [
+            # A theme's recommendations newest first: follow-ups sorted by theme walk it.
+            models.Index(fields=["theme", "-id"], name="recommendation_theme_newest"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "number"], name="recommendation_unique_number_per_report"

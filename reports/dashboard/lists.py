@@ -209,6 +209,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         queryset=Recommendation.objects.visible_to(request.user),
         request=request,
+        window=COUNT_LIMIT + 1,
     )
     return _list_page(
         request,
@@ -225,6 +226,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         queryset=FollowUp.objects.visible_to(request.user),
         request=request,
+        window=COUNT_LIMIT + 1,
     )
     labels = dict(ActionStatus.choices)
 

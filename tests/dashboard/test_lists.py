@@ -223,8 +223,12 @@ def _count_queries(client, url, params=None) -> int:
 @pytest.mark.parametrize("url", [RECS, FUPS])
 @pytest.mark.parametrize(
     "params",
-    [{}, {"department": "P", "status": "in_progress", "q": "x", "sort": "theme"}],
-    ids=["plain", "filtered"],
+    [
+        {},
+        {"department": "P", "status": "in_progress", "q": "x", "sort": "theme"},
+        {"department": "P", "state": "approved", "sort": "department"},
+    ],
+    ids=["plain", "filtered", "by-department"],
 )
 def test_query_count_same_with_1_and_50_items(client, secretariat, tree, url, params):
     report = tree["report"]

@@ -1,0 +1,168 @@
+"""Sorting the lists by department or theme in Danish order (followups.filters)."""
+
+import json
+import random
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from config.text import danish_key
+from followups import filters
+from followups.filters import _walk_sql, order_by_groups
+from followups.models import FollowUp
+from recommendations.models import Recommendation
+from tests.factories import (
+    AnnualReportFactory,
+    DepartmentFactory,
+    FollowUpFactory,
+    MembershipFactory,
+    RecommendationFactory,
+    ThemeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+FUPS = reverse("dashboard:followups")
+RECS = reverse("dashboard:recommendations")
+
+
+@pytest.fixture
+def data():
+    """Departments and themes with Danish names (two departments share a name), follow-ups
+    spread over them in a shuffled order, over two reports."""
+    rng = random.Random(7)
+    names = ["Østre", "Aabenraa", "Bygning", "Ældre", "Bygning", "Zoo", "Åbyhøj", "Centrum"]
+    departments = [DepartmentFactory(name=name) for name in names]
+    # "Ældre" lies under "Aabenraa".
+    departments[3] = DepartmentFactory(name=names[3], parent=departments[1], kind="center")
+    themes = [ThemeFactory(name=n) for n in ["Øvrigt", "Adgang", "Ærinde", "Svar", "Aaben"]]
+    reports = [AnnualReportFactory(), AnnualReportFactory()]
+    followups = []
+    for i in range(24):
+        rec = RecommendationFactory(report=reports[i % 2], theme=rng.choice(themes))
+        for department in rng.sample(departments, 2):
+            followups.append(FollowUpFactory(recommendation=rec, department=department))
+    return {"departments": departments, "themes": themes, "followups": followups}
+
+
+def by_department(f: FollowUp):
+    return (danish_key(f.department.name), f.department_id, -f.recommendation_id, f.pk)
+
+
+def by_theme(f: FollowUp):
+    theme = f.recommendation.theme
+    return (danish_key(theme.name), theme.pk, -f.recommendation_id, f.pk)
+
+
+def listed(client, url, params, pages) -> list[int]:
+    pks = []
+    for number in range(1, pages + 1):
+        response = client.get(url, {**params, "page": number})
+        assert response.status_code == 200
+        pks += [row.pk for row in response.context["page"].rows]
+    return pks
+
+
+@pytest.fixture(params=["sorted", "walked"])
+def plan(request, monkeypatch, is_postgres):
+    """Both plans of order_by_groups: sorting every row, and walking the groups (PostgreSQL
+    walks above WALK_ABOVE_ROWS expected rows; -1 makes it walk always)."""
+    if request.param == "walked":
+        if not is_postgres:
+            pytest.skip("the walk is PostgreSQL's plan")
+        monkeypatch.setattr(filters, "WALK_ABOVE_ROWS", -1)
+    return request.param
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of 5 rows, at most 4 pages (the window: 21 rows)."""
+    from reports.dashboard import lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 5)
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 20)
+    monkeypatch.setattr(lists, "MAX_PAGE", 4)
+
+
+@pytest.mark.parametrize(("sort", "key"), [("department", by_department), ("theme", by_theme)])
+def test_follow_ups_in_danish_order_across_pages(
+    client, secretariat, data, plan, small_pages, sort, key
+):
+    client.force_login(secretariat)
+    expected = [f.pk for f in sorted(data["followups"], key=key)][:20]
+    assert listed(client, FUPS, {"sort": sort}, pages=4) == expected
+    page = client.get(FUPS, {"sort": sort}).context["page"]
+    assert (page.count, page.count_capped) == (20, True)
+
+
+def test_recommendations_by_theme_across_pages(client, secretariat, data, plan, small_pages):
+    client.force_login(secretariat)
+    recs = Recommendation.objects.select_related("theme", "report")
+    expected = sorted(
+        recs, key=lambda r: (danish_key(r.theme.name), r.theme_id, -r.report.year, r.number)
+    )
+    assert listed(client, RECS, {"sort": "theme"}, pages=4) == [r.pk for r in expected][:20]
+
+
+def test_filters_and_access_still_apply_to_the_walk(client, data, plan, small_pages):
+    """A manager sees only their departments' follow-ups, also when the list is walked."""
+    own, sub = data["departments"][1], data["departments"][3]
+    manager = MembershipFactory(department=own, role="manager").user
+    client.force_login(manager)
+    mine = [f for f in data["followups"] if f.department_id in {own.pk, sub.pk}]
+    expected = [f.pk for f in sorted(mine, key=by_department)]
+    assert listed(client, FUPS, {"sort": "department"}, pages=4) == expected[:20]
+    report = data["followups"][0].recommendation.report
+    narrowed = [f for f in mine if f.recommendation.report_id == report.pk]
+    assert (
+        listed(client, FUPS, {"sort": "department", "year": report.year}, pages=4)
+        == [f.pk for f in sorted(narrowed, key=by_department)][:20]
+    )
+
+
+@pytest.mark.postgres
+def test_the_walk_stops_after_the_window(data):
+    """PostgreSQL reads only the groups it needs: the array of groups is known to be in
+    order, so no sort of all groups' rows comes between the walk and its LIMIT, and the
+    follow-up table is visited for two of the eight departments."""
+    departments = data["departments"]
+    groups = [d.pk for d in sorted(departments, key=lambda d: (danish_key(d.name), d.pk))]
+    counts = {d.pk: 0 for d in departments}
+    for f in data["followups"]:
+        counts[f.department_id] += 1
+    window = counts[groups[0]] + 1  # the first group and one row of the second
+    sql, params = _walk_sql(
+        FollowUp.objects.all(), "department_id", groups, ("-recommendation_id", "pk"), window
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+        cursor.execute(sql, params)
+        walked = [row[0] for row in cursor.fetchall()]
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    top = plan[0]["Plan"]
+    assert (top["Node Type"], top["Plans"][0]["Node Type"]) == ("Limit", "Nested Loop")
+    scans = [n for n in _nodes(plan[0]["Plan"]) if n.get("Relation Name") == "followups_followup"]
+    assert scans and all(n["Actual Loops"] == 2 for n in scans)
+    ordered = sorted(data["followups"], key=by_department)
+    assert sorted(walked) == sorted(f.pk for f in ordered[:window])
+
+
+def _nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+def test_without_window_everything_is_sorted(data):
+    """No window (a text search): the whole queryset, in order."""
+    groups = [d.pk for d in sorted(data["departments"], key=lambda d: (danish_key(d.name), d.pk))]
+    ordered = order_by_groups(
+        FollowUp.objects.all(),
+        key="department_id",
+        groups=groups,
+        within=("-recommendation_id", "pk"),
+        window=None,
+    )
+    assert [f.pk for f in ordered] == [f.pk for f in sorted(data["followups"], key=by_department)]
