@@ -191,6 +191,10 @@ class BaseListFilter(django_filters.FilterSet):
     )
 
     SORT_CHOICES: list[tuple[str, Any]] = []
+    # Set by filter_queryset: the matching rows before sorting, for counting them (a sort
+    # by group may restrict `qs` to the rows its pages can show, which count the same but
+    # cost the walk again).
+    matching = None
 
     def __init__(self, *args, window: int | None = None, **kwargs):
         """`window`: the most rows the list can show over all its pages (bounded
@@ -279,7 +283,8 @@ class FollowUpFilter(BaseListFilter):
 
     def filter_queryset(self, queryset):
         if not self.form.is_valid():
-            return queryset.none()
+            self.matching = queryset.none()
+            return self.matching
         data = self.form.cleaned_data
         queryset = queryset.search(data.get("q") or "")
         if data.get("year"):
@@ -291,7 +296,7 @@ class FollowUpFilter(BaseListFilter):
                 queryset = queryset.reported_in(round, reported=data["reported"] == "yes")
         if data.get("theme"):
             queryset = queryset.filter(recommendation__theme_id=int(data["theme"]))
-        queryset = apply_followup_criteria(queryset, data, self.children)
+        queryset = self.matching = apply_followup_criteria(queryset, data, self.children)
         # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
         # first page never sorts 600,000 rows.
         newest = ("-recommendation_id", "pk")

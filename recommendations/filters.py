@@ -28,7 +28,8 @@ class RecommendationFilter(BaseListFilter):
 
     def filter_queryset(self, queryset):
         if not self.form.is_valid():
-            return queryset.none()
+            self.matching = queryset.none()
+            return self.matching
         data = self.form.cleaned_data
         queryset = queryset.search(data.get("q") or "")
         if data.get("year"):
@@ -41,6 +42,7 @@ class RecommendationFilter(BaseListFilter):
             followups = FollowUp.objects.visible_to(self.request.user)
             criteria = apply_followup_criteria(followups, data, self.children)
             queryset = queryset.with_followup_in(criteria)
+        self.matching = queryset
         sort = data.get("sort")
         if sort == "theme":
             return self.by_theme(queryset, "theme_id", ("-report__year", "number"))
