@@ -10,7 +10,16 @@ import django_filters
 from django import forms
 from django.contrib.postgres.fields import ArrayField
 from django.db import connections
-from django.db.models import BigIntegerField, Case, F, Func, IntegerField, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
@@ -55,7 +64,7 @@ def order_by_groups(
 
     Sorting by a related table's name makes PostgreSQL sort every matching row before it
     can return the first page: 1.7 s for 600,000 follow-ups. So on PostgreSQL, with a
-    `window` (the most rows any page of the list can show), when PostgreSQL expects more
+    `window` (the rows the list needs up to the end of its page), when PostgreSQL expects more
     than WALK_ABOVE_ROWS rows, the groups are walked in order instead: each group's rows are
     read in `within` order from an index through a LATERAL subquery, and the walk stops
     after `window` rows. Fewer rows are sorted by the group's position in `groups` (an
@@ -197,8 +206,9 @@ class BaseListFilter(django_filters.FilterSet):
     matching = None
 
     def __init__(self, *args, window: int | None = None, **kwargs):
-        """`window`: the most rows the list can show over all its pages (bounded
-        pagination); sorts by theme or department then read only that many rows."""
+        """`window`: the rows the list needs, up to the end of the page shown (its count
+        comes from `matching`); sorts by theme or department and text searches then read
+        only that many rows in order."""
         super().__init__(*args, **kwargs)
         self.window = window
         user = self.request.user
@@ -319,8 +329,20 @@ class FollowUpFilter(BaseListFilter):
         if sort == "target_date":
             return queryset.order_by("target_date", "pk")
         if data.get("q"):
-            # A text search: newest report first through the join, so PostgreSQL takes the
-            # matches from the GIN index instead of walking the newest-first index and
-            # testing every row (seconds when two common words rarely occur together).
-            return queryset.order_by("-recommendation__report__year", *newest)
+            return self.search_results(queryset)
         return queryset.order_by(*newest)
+
+    def search_results(self, matches):
+        """A text search's matches, newest recommendation first as without a search.
+
+        The order is written as an expression no index provides, so PostgreSQL takes the
+        matches from the GIN index instead of walking the newest-first index and testing
+        every row's text (seconds when two common words rarely occur together). With a
+        window, only the first `window` matches' pks are sorted, and only those rows are
+        then read again, without testing their text a second time, for the page.
+        """
+        newest = (ExpressionWrapper(-F("recommendation_id"), output_field=BigIntegerField()), "pk")
+        if self.window is None or connections[matches.db].vendor != "postgresql":
+            return matches.order_by(*newest)
+        first = matches.order_by(*newest).values("pk")[: self.window]
+        return self.queryset.filter(pk__in=first).order_by(*newest)

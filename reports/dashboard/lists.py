@@ -44,6 +44,11 @@ def _page_number(request: HttpRequest) -> int:
     return max(1, min(number, MAX_PAGE))
 
 
+def _window(request: HttpRequest) -> int:
+    """The rows a list must read to show the requested page and know whether one follows."""
+    return _page_number(request) * PAGE_SIZE + 1
+
+
 def _query_with_page(request: HttpRequest, number: int) -> str:
     params = request.GET.copy()
     params["page"] = str(number)
@@ -212,7 +217,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         queryset=Recommendation.objects.visible_to(request.user),
         request=request,
-        window=COUNT_LIMIT + 1,
+        window=_window(request),
     )
     return _list_page(
         request,
@@ -229,7 +234,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         queryset=FollowUp.objects.visible_to(request.user),
         request=request,
-        window=COUNT_LIMIT + 1,
+        window=_window(request),
     )
     labels = dict(ActionStatus.choices)
 

@@ -166,3 +166,26 @@ def test_without_window_everything_is_sorted(data):
         window=None,
     )
     assert [f.pk for f in ordered] == [f.pk for f in sorted(data["followups"], key=by_department)]
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+def test_text_search_pages_newest_first(client, secretariat, data, monkeypatch, page_size):
+    """Matches come newest recommendation first, page after page, and the count covers all
+    matches, not only the rows read for the page."""
+    from reports.dashboard import lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", page_size)
+    hits = [
+        FollowUpFactory(
+            recommendation=RecommendationFactory(),
+            department=department,
+            action="Klagevejledningen blev opdateret",
+        )
+        for department in data["departments"] * 2
+    ]
+    client.force_login(secretariat)
+    expected = [f.pk for f in sorted(hits, key=lambda f: (-f.recommendation_id, f.pk))]
+    pages = -(-len(hits) // page_size)
+    assert listed(client, FUPS, {"q": "klagevejledningen"}, pages=pages) == expected
+    page = client.get(FUPS, {"q": "klagevejledningen"}).context["page"]
+    assert (page.count, page.count_capped) == (len(hits), False)
