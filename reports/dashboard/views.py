@@ -179,79 +179,56 @@ def _selected_round(request, rounds) -> FollowUpRound | None:
 
 
 def _progress_chart(round, progress, units, links) -> Chart:
-    if round.kind == FollowUpRound.Kind.STATUS:
-        return _status_round_chart(round, progress, units, links)
+    """The open round's progress per department: an action-plan round counts workflow
+    states, a status round counts statuses reported, of the approved follow-ups."""
+    status_round = round.kind == FollowUpRound.Kind.STATUS
     rows = []
     for unit in units:
         p = stats.sum_dicts(progress[d] for d in unit.ids if d in progress)
         if not p.get("required"):
             continue
         common = {"round": round.pk, **unit.params()}
-        approved, submitted = p["approved"], p["submitted"]
-        rows.append(
-            Row(
-                label=unit.label,
-                url=links.f(**common),
-                total_url=links.f(**common),
-                cells=[
-                    Cell(approved, links.f(**common, state="approved")),
-                    Cell(submitted, links.f(**common, state="submitted")),
-                    Cell(p["required"] - approved - submitted, _state_link(links, common)),
-                ],
-                extra=[
-                    (str(p["written"]), links.f(**common, written="true")),
-                    (str(p["overdue"]), links.f(**common, overdue="true")),
-                ],
-            )
-        )
-    return Chart(
-        id="progress",
-        title=_("Progress in %(round)s (%(year)s)")
-        % {"round": round.name, "year": round.report.year},
-        row_heading=_("Department"),
-        series=[
+        overdue = (str(p["overdue"]), links.f(**common, overdue="true"))
+        if status_round:
+            cells = [
+                Cell(p["reported"], links.f(**common, reported="yes")),
+                Cell(p["required"] - p["reported"], links.f(**common, reported="no")),
+            ]
+            extra = [overdue]
+        else:
+            approved, submitted = p["approved"], p["submitted"]
+            cells = [
+                Cell(approved, links.f(**common, state="approved")),
+                Cell(submitted, links.f(**common, state="submitted")),
+                Cell(p["required"] - approved - submitted, _state_link(links, common)),
+            ]
+            extra = [(str(p["written"]), links.f(**common, written="true")), overdue]
+        url = links.f(**common)
+        rows.append(Row(label=unit.label, url=url, total_url=url, cells=cells, extra=extra))
+    if status_round:
+        series = [
+            Series("reported", _("Status reported")),
+            Series("rest", _("Not yet reported")),
+        ]
+        headings = [_("Overdue")]
+        note = _("Total = approved follow-ups that need a status")
+    else:
+        series = [
             Series("approved", _("Approved")),
             Series("submitted", _("Submitted")),
             Series("rest", _("Not yet submitted")),
-        ],
-        rows=rows,
-        extra_headings=[_("Written"), _("Overdue")],
-        note=_("Total = required answers"),
-    )
-
-
-def _status_round_chart(round, progress, units, links) -> Chart:
-    """A status round: of the approved follow-ups, how many have their status reported."""
-    rows = []
-    for unit in units:
-        p = stats.sum_dicts(progress[d] for d in unit.ids if d in progress)
-        if not p.get("required"):
-            continue
-        common = {"round": round.pk, **unit.params()}
-        rows.append(
-            Row(
-                label=unit.label,
-                url=links.f(**common),
-                total_url=links.f(**common),
-                cells=[
-                    Cell(p["reported"], links.f(**common, reported="yes")),
-                    Cell(p["required"] - p["reported"], links.f(**common, reported="no")),
-                ],
-                extra=[(str(p["overdue"]), links.f(**common, overdue="true"))],
-            )
-        )
+        ]
+        headings = [_("Written"), _("Overdue")]
+        note = _("Total = required answers")
     return Chart(
         id="progress",
         title=_("Progress in %(round)s (%(year)s)")
         % {"round": round.name, "year": round.report.year},
         row_heading=_("Department"),
-        series=[
-            Series("reported", _("Status reported")),
-            Series("rest", _("Not yet reported")),
-        ],
+        series=series,
         rows=rows,
-        extra_headings=[_("Overdue")],
-        note=_("Total = approved follow-ups that need a status"),
+        extra_headings=headings,
+        note=note,
     )
 
 
