@@ -272,15 +272,19 @@ def test_status_of_an_unapproved_follow_up_is_not_imported(secretariat, units):
     ]
 
 
-def test_existing_recommendation_gets_no_follow_up_outside_its_departments(secretariat, units):
-    report = factories.AnnualReportFactory(year=2024)
-    rec = factories.RecommendationFactory(
-        report=report,
+def _existing_recommendation_for(department):
+    """A 2024 recommendation, theme "Dialog", for `department`, as the documents below cite it."""
+    return factories.RecommendationFactory(
+        report=factories.AnnualReportFactory(year=2024),
         theme=factories.ThemeFactory(name="Dialog"),
         text="Ring før der skrives.",
         scope="departments",
-        named=[units["aeo"]],
+        named=[department],
     )
+
+
+def test_existing_recommendation_gets_no_follow_up_outside_its_departments(secretariat, units):
+    rec = _existing_recommendation_for(units["aeo"])
     rows = [
         [section("Ældreområdet")],
         ["Tema", "Anbefaling", "Opfølgning"],
@@ -296,14 +300,7 @@ def test_existing_recommendation_concerns_the_sub_departments_of_its_departments
     secretariat, units
 ):
     factories.DepartmentFactory(name="Hjemmeplejen", short_name="HJ", parent=units["aeo"])
-    report = factories.AnnualReportFactory(year=2024)
-    rec = factories.RecommendationFactory(
-        report=report,
-        theme=factories.ThemeFactory(name="Dialog"),
-        text="Ring før der skrives.",
-        scope="departments",
-        named=[units["aeo"]],
-    )
+    rec = _existing_recommendation_for(units["aeo"])
     rows = [
         [section("Ældreområdet")],
         ["Tema", "Anbefaling", "Opfølgning"],
