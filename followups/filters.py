@@ -249,6 +249,18 @@ class BaseListFilter(django_filters.FilterSet):
             window=self._walk_window(),
         )
 
+    def search_results(self, matches, order: tuple):
+        """A text search's matches (from the GIN index) in `order`.
+
+        With a window, only the first `window` matches' pks are sorted (narrow rows, not
+        whole rows with their texts), and only those rows are read again for the page,
+        through the visible queryset, without testing their text a second time.
+        """
+        if self.window is None or connections[matches.db].vendor != "postgresql":
+            return matches.order_by(*order)
+        first = matches.order_by(*order).values("pk")[: self.window]
+        return self.queryset.filter(pk__in=first).order_by(*order)
+
     def _walk_window(self) -> int | None:
         # A text search takes its matches from the GIN index; walking groups would test the
         # text of every row on the way.
@@ -329,20 +341,11 @@ class FollowUpFilter(BaseListFilter):
         if sort == "target_date":
             return queryset.order_by("target_date", "pk")
         if data.get("q"):
-            return self.search_results(queryset)
+            # The order as an expression no index provides: PostgreSQL then takes the
+            # matches from the GIN index instead of walking the newest-first index and
+            # testing every row's text (seconds when two common words rarely meet).
+            as_expression = ExpressionWrapper(
+                -F("recommendation_id"), output_field=BigIntegerField()
+            )
+            return self.search_results(queryset, (as_expression, "pk"))
         return queryset.order_by(*newest)
-
-    def search_results(self, matches):
-        """A text search's matches, newest recommendation first as without a search.
-
-        The order is written as an expression no index provides, so PostgreSQL takes the
-        matches from the GIN index instead of walking the newest-first index and testing
-        every row's text (seconds when two common words rarely occur together). With a
-        window, only the first `window` matches' pks are sorted, and only those rows are
-        then read again, without testing their text a second time, for the page.
-        """
-        newest = (ExpressionWrapper(-F("recommendation_id"), output_field=BigIntegerField()), "pk")
-        if self.window is None or connections[matches.db].vendor != "postgresql":
-            return matches.order_by(*newest)
-        first = matches.order_by(*newest).values("pk")[: self.window]
-        return self.queryset.filter(pk__in=first).order_by(*newest)

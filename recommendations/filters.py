@@ -46,8 +46,9 @@ class RecommendationFilter(BaseListFilter):
         sort = data.get("sort")
         if sort == "theme":
             return self.by_theme(queryset, "theme_id", ("-report__year", "number"))
-        if sort == "oldest":
-            return queryset.order_by("report__year", "number")
-        # Text searches keep this order too: at 10,000 recommendations per year, walking the
-        # newest year first finds a page of matches faster than ranking all of them.
-        return queryset.order_by("-report__year", "number")
+        # Text searches keep these orders too (newest report first by default): at 10,000
+        # recommendations per year, that finds a page of matches faster than ranking them.
+        order = ("report__year", "number") if sort == "oldest" else ("-report__year", "number")
+        if data.get("q"):
+            return self.search_results(queryset, order)
+        return queryset.order_by(*order)

@@ -1,0 +1,72 @@
+"""The recommendation list's text search (recommendations.filters, BaseListFilter.search_results)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import AnnualReportFactory, RecommendationFactory
+
+pytestmark = pytest.mark.django_db
+
+RECS = reverse("dashboard:recommendations")
+
+
+def listed(client, params, pages) -> list[int]:
+    pks = []
+    for number in range(1, pages + 1):
+        response = client.get(RECS, {**params, "page": number})
+        assert response.status_code == 200
+        pks += [row.pk for row in response.context["page"].rows]
+    return pks
+
+
+@pytest.fixture
+def hits():
+    """Matching recommendations over three reports, created out of order, between others."""
+    reports = [AnnualReportFactory(year=year) for year in (2031, 2033, 2032)]
+    found = []
+    for i in range(13):
+        RecommendationFactory(report=reports[i % 3], text="Svartiderne er for lange.")
+        found.append(
+            RecommendationFactory(
+                report=reports[(i * 2) % 3], text="Partshøringen mangler før afgørelserne."
+            )
+        )
+    return found
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("", lambda r: (-r.report.year, r.number)),
+        ("oldest", lambda r: (r.report.year, r.number)),
+    ],
+)
+def test_text_search_pages_in_report_order(
+    client, secretariat, hits, monkeypatch, page_size, sort, key, is_postgres
+):
+    """Matches page after page in the list's order (newest report first, or oldest), the
+    count covers every match, and on PostgreSQL the page's rows are read by their pks."""
+    from reports.dashboard import lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", page_size)
+    client.force_login(secretariat)
+    params = {"q": "partshøring afgørelse", "sort": sort}
+    expected = [r.pk for r in sorted(hits, key=key)]
+    pages = -(-len(hits) // page_size)
+    with CaptureQueriesContext(connection) as ctx:
+        assert listed(client, params, pages) == expected
+    # The rows each page shows (selected with their text) are read by the matches' pks.
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if '"recommendations_recommendation"."text"' in q["sql"]
+        and not q["sql"].startswith("SELECT COUNT")
+    ]
+    assert len(reads) == pages
+    if is_postgres:
+        assert all('"id" IN (SELECT' in sql for sql in reads)
+    page = client.get(RECS, params).context["page"]
+    assert (page.count, page.count_capped) == (len(hits), False)
