@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install assets run serve demo test test-fast lint format migrations-check messages check-deploy clean
+.PHONY: install assets run serve demo test lint format migrations-check messages check-deploy clean
 
 install: $(VENV)/.installed assets
 
@@ -34,8 +34,10 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 
+# Test processes (pytest-xdist, each with its own test database): one per CPU by default.
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
