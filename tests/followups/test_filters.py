@@ -21,6 +21,7 @@ from tests.factories import (
     RecommendationFactory,
     ThemeFactory,
 )
+from tests.lists import listed
 
 pytestmark = pytest.mark.django_db
 
@@ -54,15 +55,6 @@ def by_department(f: FollowUp):
 def by_theme(f: FollowUp):
     theme = f.recommendation.theme
     return (danish_key(theme.name), theme.pk, -f.recommendation_id, f.pk)
-
-
-def listed(client, url, params, pages) -> list[int]:
-    pks = []
-    for number in range(1, pages + 1):
-        response = client.get(url, {**params, "page": number})
-        assert response.status_code == 200
-        pks += [row.pk for row in response.context["page"].rows]
-    return pks
 
 
 @pytest.fixture(params=["sorted", "walked"])

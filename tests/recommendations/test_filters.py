@@ -1,4 +1,4 @@
-"""The recommendation list's text search (recommendations.filters, BaseListFilter.search_results)."""
+"""The recommendation list's text search (recommendations.filters, search_results)."""
 
 import pytest
 from django.db import connection
@@ -6,19 +6,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import AnnualReportFactory, RecommendationFactory
+from tests.lists import listed
 
 pytestmark = pytest.mark.django_db
 
 RECS = reverse("dashboard:recommendations")
-
-
-def listed(client, params, pages) -> list[int]:
-    pks = []
-    for number in range(1, pages + 1):
-        response = client.get(RECS, {**params, "page": number})
-        assert response.status_code == 200
-        pks += [row.pk for row in response.context["page"].rows]
-    return pks
 
 
 @pytest.fixture
@@ -57,7 +49,7 @@ def test_text_search_pages_in_report_order(
     expected = [r.pk for r in sorted(hits, key=key)]
     pages = -(-len(hits) // page_size)
     with CaptureQueriesContext(connection) as ctx:
-        assert listed(client, params, pages) == expected
+        assert listed(client, RECS, params, pages) == expected
     # The rows each page shows (selected with their text) are read by the matches' pks.
     reads = [
         q["sql"]
