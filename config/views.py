@@ -1,12 +1,11 @@
 """The start page: what each role needs first."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from departments.access import access_for
-from followups.models import FollowUp, FollowUpRound, StatusUpdate
+from followups.models import FollowUp, FollowUpRound, has_status_in
 from followups.views import round_progress
 from recommendations.models import AnnualReport, Recommendation
 
@@ -22,9 +21,7 @@ def _my_tasks(user, rounds):
             .order_by("recommendation__number", "department__name")
         )
         if round.kind == FollowUpRound.Kind.STATUS:
-            tasks = tasks.filter(state=FollowUp.State.APPROVED).annotate(
-                done=Exists(StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round))
-            )
+            tasks = tasks.filter(state=FollowUp.State.APPROVED).annotate(done=has_status_in(round))
         tasks = list(tasks)
         if not tasks:
             continue

@@ -133,6 +133,11 @@ class FollowUpRound(models.Model):
         return self.state == self.State.OPEN
 
 
+def has_status_in(round: FollowUpRound) -> Exists:
+    """For a FollowUp queryset: the follow-up has a status saved in `round`."""
+    return Exists(StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round))
+
+
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def for_department(self, department_ids) -> FollowUpQuerySet:
         return self.filter(department_id__in=department_ids)
@@ -188,10 +193,9 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
 
     def status_progress_by_department(self, round: FollowUpRound):
         """Per department: approved follow-ups and how many have a status in `round`."""
-        reported = StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round)
         return (
             self.filter(state=FollowUp.State.APPROVED)
-            .annotate(has_status=Exists(reported))
+            .annotate(has_status=has_status_in(round))
             .values("department_id", "department__name")
             .annotate(
                 total=Count("pk"),
@@ -265,7 +269,7 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
 
     def reported_in(self, round: FollowUpRound, reported: bool = True) -> FollowUpQuerySet:
         """With (or, `reported=False`, without) a status in the status round `round`."""
-        has_status = Exists(StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round))
+        has_status = has_status_in(round)
         return self.filter(has_status if reported else ~has_status)
 
     def round_progress_by_department(
@@ -285,8 +289,7 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             ),
         }
         if round is not None and round.kind == FollowUpRound.Kind.STATUS:
-            reported = StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round)
-            counts["reported"] = Count("pk", filter=Q(Exists(reported)))
+            counts["reported"] = Count("pk", filter=Q(has_status_in(round)))
         return self.values("department_id").annotate(**counts).order_by("department_id")
 
     def latest_status_counts(self, *group_by: str):
