@@ -174,3 +174,24 @@ def approve_and_publish(plan: Plan, *, officer, manager, secretariat) -> FollowU
     services.round_close(round=plan.round, actor=secretariat)
     services.round_publish(round=plan.round, actor=secretariat)
     return FollowUp.objects.get(pk=f.pk)
+
+
+def add_editions(*, report, round, created_by, first: int, n: int) -> None:
+    """`n` stored editions numbered from `first`, each for a new department, with a tiny
+    file (for list and query-count tests; real editions come from edition_archive)."""
+    from django.core.files.base import ContentFile
+
+    from reports.models import ReportEdition
+
+    for number in range(first, first + n):
+        edition = ReportEdition(
+            report=report,
+            round=round,
+            department=DepartmentFactory(),
+            number=number,
+            sha256="0" * 64,
+            size=4,
+            data_version="v",
+            created_by=created_by,
+        )
+        edition.file.save(f"e{number}.pdf", ContentFile(b"%PDF"), save=True)

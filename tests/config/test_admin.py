@@ -161,33 +161,17 @@ def test_non_staff_cannot_use_admin(client, officer):
 def test_edition_list_queries_do_not_grow_with_editions(
     admin_client_secretariat, plan, secretariat
 ):
-    from django.core.files.base import ContentFile
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from reports.models import ReportEdition
-    from tests.factories import DepartmentFactory
+    from tests.factories import add_editions
 
     url = reverse("admin:reports_reportedition_changelist")
-
-    def add_editions(first: int, n: int) -> None:
-        for number in range(first, first + n):
-            edition = ReportEdition(
-                report=plan.report,
-                round=plan.round,
-                department=DepartmentFactory(),
-                number=number,
-                sha256="0" * 64,
-                size=1,
-                data_version="v",
-                created_by=secretariat,
-            )
-            edition.file.save(f"e{number}.pdf", ContentFile(b"%PDF"), save=True)
-
-    add_editions(1, 1)
+    editions = {"report": plan.report, "round": plan.round, "created_by": secretariat}
+    add_editions(**editions, first=1, n=1)
     with CaptureQueriesContext(connection) as one:
         assert admin_client_secretariat.get(url).status_code == 200
-    add_editions(2, 10)
+    add_editions(**editions, first=2, n=10)
     with CaptureQueriesContext(connection) as many:
         assert admin_client_secretariat.get(url).status_code == 200
     assert len(many) == len(one)

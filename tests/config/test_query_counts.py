@@ -16,6 +16,7 @@ from tests.factories import (
     RecommendationFactory,
     ThemeFactory,
 )
+from tests.factories import add_editions as add_stored_editions
 
 pytestmark = pytest.mark.django_db
 
@@ -128,22 +129,13 @@ def test_followup_detail_and_history_with_many_changes(client, setup):
 
 
 def add_editions(setup, first: int, n: int) -> None:
-    from django.core.files.base import ContentFile
-
-    from reports.models import ReportEdition
-
-    for number in range(first, first + n):
-        edition = ReportEdition(
-            report=setup["report"],
-            round=setup["round"],
-            department=DepartmentFactory(),
-            number=number,
-            sha256="0" * 64,
-            size=4,
-            data_version="v",
-            created_by=setup["secretariat"],
-        )
-        edition.file.save(f"e{number}.pdf", ContentFile(b"%PDF"), save=True)
+    add_stored_editions(
+        report=setup["report"],
+        round=setup["round"],
+        created_by=setup["secretariat"],
+        first=first,
+        n=n,
+    )
 
 
 @pytest.mark.parametrize("who", ["officer", "secretariat"])
