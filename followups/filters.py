@@ -64,11 +64,11 @@ def order_by_groups(
 
     Sorting by a related table's name makes PostgreSQL sort every matching row before it
     can return the first page: 1.7 s for 600,000 follow-ups. So on PostgreSQL, with a
-    `window` (the rows the list needs up to the end of its page), when PostgreSQL expects more
-    than WALK_ABOVE_ROWS rows, the groups are walked in order instead: each group's rows are
-    read in `within` order from an index through a LATERAL subquery, and the walk stops
-    after `window` rows. Fewer rows are sorted by the group's position in `groups` (an
-    integer, not a collated name). The order is the same either way.
+    `window` (the rows the list needs up to the end of its page), when the walk pays (see
+    `walk_pays`), the groups are walked in order instead: each group's rows are read in
+    `within` order from an index through a LATERAL subquery, and the walk stops after
+    `window` rows. Fewer rows are sorted by the group's position in `groups` (an integer, not
+    a collated name). The order is the same either way.
     """
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
@@ -78,14 +78,38 @@ def order_by_groups(
     rank = _array_position(groups, F(key))
     if window is None:
         return queryset.order_by(rank, *within)
-    if estimated_rows(queryset) > WALK_ABOVE_ROWS:
+    if walk_pays(estimated_rows(queryset), window, _table_rows(queryset)):
         walk = RawSQL(*_walk_sql(queryset, key, groups, within, window))  # noqa: S611
         queryset = queryset.filter(pk__in=walk)
     return queryset.order_by(rank, *within)
 
 
-# Above this many expected rows a sort by group walks the groups (see order_by_groups).
-WALK_ABOVE_ROWS = 10_000
+# Below this many expected rows a sort by group always sorts (see order_by_groups).
+WALK_ABOVE_ROWS = 1_000
+
+
+def walk_pays(expected: int, window: int, table: int) -> bool:
+    """Whether walking the groups reads fewer rows than sorting the `expected` matches.
+
+    Sorting reads every match. Walking reads about `window` × `table` / `expected` rows of
+    the groups' index before it has `window` matches (the matches spread over the table), so
+    it pays when expected² ≥ window × table: a common filter (8,600 of 600,000 follow-ups, a
+    page of 51) is walked, a rare one is sorted.
+    """
+    return expected > WALK_ABOVE_ROWS and expected * expected >= window * table
+
+
+def _table_rows(queryset) -> int:
+    """PostgreSQL's estimate of the rows in the queryset's table (from its statistics)."""
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            [queryset.model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return max(int(row[0]) if row else 0, 0)
+
+
 _WALK = "walk_group"
 
 

@@ -60,11 +60,11 @@ def by_theme(f: FollowUp):
 @pytest.fixture(params=["sorted", "walked"])
 def plan(request, monkeypatch, is_postgres):
     """Both plans of order_by_groups: sorting every row, and walking the groups (PostgreSQL
-    walks above WALK_ABOVE_ROWS expected rows; -1 makes it walk always)."""
+    walks when `walk_pays`; here it is made to walk always)."""
     if request.param == "walked":
         if not is_postgres:
             pytest.skip("the walk is PostgreSQL's plan")
-        monkeypatch.setattr(filters, "WALK_ABOVE_ROWS", -1)
+        monkeypatch.setattr(filters, "walk_pays", lambda expected, window, table: True)
     return request.param
 
 
@@ -150,6 +150,48 @@ def _nodes(node):
     yield node
     for child in node.get("Plans", []):
         yield from _nodes(child)
+
+
+@pytest.mark.parametrize(
+    ("expected", "window", "table", "walks"),
+    [
+        (8_600, 51, 600_000, True),  # status=done and a theme, first page: walked
+        (600_000, 1_001, 600_000, True),  # no filter, last page
+        (3_000, 51, 600_000, False),  # a rarer filter: the walk would read ~10,000 rows
+        (20_000, 1_001, 600_000, False),  # its last page: the walk would read ~30,000 rows
+        (900, 1, 900, False),  # below WALK_ABOVE_ROWS: always sorted
+    ],
+)
+def test_walk_pays_when_it_reads_fewer_rows_than_the_sort(expected, window, table, walks):
+    assert filters.walk_pays(expected, window, table) is walks
+
+
+@pytest.mark.postgres
+def test_the_plan_follows_postgresql_estimates(data, monkeypatch):
+    """order_by_groups asks PostgreSQL for its estimates: the rows matching and the rows in
+    the table; the walk is chosen from them."""
+    seen = []
+
+    def spy(expected, window, table):
+        seen.append((expected, window, table))
+        return True
+
+    monkeypatch.setattr(filters, "walk_pays", spy)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE followups_followup")
+    groups = [d.pk for d in data["departments"]]
+    ordered = order_by_groups(
+        FollowUp.objects.filter(department__in=data["departments"][:4]),
+        key="department_id",
+        groups=groups,
+        within=("-recommendation_id", "pk"),
+        window=5,
+    )
+    assert "CROSS JOIN LATERAL" in str(ordered.query)
+    ((expected, window, table),) = seen
+    assert window == 5
+    assert table == len(data["followups"])
+    assert 0 < expected <= table
 
 
 def test_without_window_everything_is_sorted(data):
