@@ -166,8 +166,8 @@ def main() -> None:
 
 def after_change(client, url: str, n: int, name: str) -> None:
     """The dashboard requested right after a follow-up was changed (through the service, so
-    the data version moves), as in production: the refresh goes to a queue (here one that
-    is not worked off) and the earlier figures are served. Writes `n` follow-up versions to
+    the data version moves), as in production: the refreshes go to a queue (here one that
+    is not worked off) and the earlier figures and open round's progress are served. Writes `n` follow-up versions to
     the scale database."""
     from django.contrib.auth import get_user_model
     from django.db import connection

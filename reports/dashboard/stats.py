@@ -11,6 +11,7 @@ departments are summed up their subtrees in Python.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -197,70 +198,114 @@ def round_progress(round: FollowUpRound, today: datetime.date) -> dict[int, dict
     }
 
 
-# The newest figures this process has seen, by cache key: saves unpickling ~100,000 dict
-# entries from the cache on every request. Same key, same data, so it is never stale.
-_in_process: dict[str, Figures] = {}
-LATEST_KEY = "dashboard:figures:latest"
+# The newest value of each kind this process has read, by prefix: (cache key, value). Saves
+# unpickling ~100,000 dict entries of figures from the cache on every request. Same key,
+# same data, so it is never stale.
+_in_process: dict[str, tuple[str, tuple]] = {}
+# Cache keys start with "dashboard:v2": since v2 a cached value is (value, computed_at), and
+# a database cache outlives a deployment.
+FIGURES = "dashboard:v2:figures"
 
 
-def _figures_key(version: str, today: datetime.date) -> str:
-    return f"dashboard:figures:{version}:{today.isoformat()}"
+def _key(prefix: str, version: str, today: datetime.date) -> str:
+    return f"{prefix}:{version}:{today.isoformat()}"
 
 
-def _store(key: str, figures: Figures) -> None:
-    cache.set(key, figures, CACHE_SECONDS)
-    # The newest figures under a fixed key, for serving while newer ones are computed.
-    cache.set(LATEST_KEY, (key, figures), CACHE_SECONDS)
+def _progress_prefix(round_id: int) -> str:
+    return f"dashboard:v2:progress:{round_id}"
+
+
+def _store(prefix: str, key: str, value, computed_at: datetime.datetime) -> None:
+    cache.set(key, (value, computed_at), CACHE_SECONDS)
+    # Which key is the newest, for serving it while newer values are computed.
+    cache.set(f"{prefix}:latest", key, CACHE_SECONDS)
+
+
+def _read(prefix: str, key: str) -> tuple | None:
+    """(value, computed_at) stored under `key`, from this process if it has read it."""
+    held = _in_process.get(prefix)
+    if held is not None and held[0] == key:
+        return held[1]
+    stored = cache.get(key)
+    if stored is not None:
+        _in_process[prefix] = (key, stored)
+    return stored
+
+
+def _served_while_refreshing(prefix: str, version: str, today: datetime.date, compute, enqueue):
+    """The value cached for `version` and `today`, or, while it is being computed in the
+    background, the newest earlier value of the same day with the time it was computed.
+
+    Returns (value, None) when the value is current, (value, computed_at) when it is an
+    earlier one. Computing takes from a tenth of a second to seconds at national scale and
+    every write changes the version, so requests after a change get the previous value at
+    once and `enqueue(version=, today=)` queues a task, once, to compute the new one (with
+    the immediate task backend of the demo and the tests, it runs at once and its value is
+    returned). The first value of a day is computed in the request by `compute`.
+    """
+    key = _key(prefix, version, today)
+    stored = _read(prefix, key)
+    if stored is not None:
+        return stored[0], None
+    latest = cache.get(f"{prefix}:latest")
+    if latest is not None and latest.endswith(today.isoformat()):
+        if cache.add(f"{key}:queued", True, QUEUED_SECONDS):
+            enqueue(version=version, today=today.isoformat())
+        stored = _read(prefix, key)  # the immediate backend has computed it by now
+        if stored is not None:
+            return stored[0], None
+        earlier = _read(prefix, latest)
+        if earlier is not None:
+            return earlier[0], earlier[1]
+    stored = (compute(), timezone.now())
+    _store(prefix, key, *stored)
+    _in_process[prefix] = (key, stored)
+    return stored[0], None
 
 
 @task()
 def refresh_dashboard_figures(version: str, today: str) -> str:
     """Compute the figures for a data version in the background (the tasks worker)."""
-    key = _figures_key(version, datetime.date.fromisoformat(today))
+    key = _key(FIGURES, version, datetime.date.fromisoformat(today))
     if cache.get(key) is None:
-        _store(key, compute_figures())
+        figures = compute_figures()
+        _store(FIGURES, key, figures, figures.computed_at)
     return key
 
 
 def cached_figures(version: str, today: datetime.date) -> tuple[Figures, datetime.datetime | None]:
-    """The figures for `version`, or, while they are being computed in the background, the
-    newest earlier figures of the same day with the time they were computed (else None).
+    """The figures for `version` (or, while they are computed, the newest earlier ones of
+    the same day with their time; see _served_while_refreshing)."""
+    return _served_while_refreshing(
+        FIGURES, version, today, compute_figures, refresh_dashboard_figures.enqueue
+    )
 
-    Computing takes seconds at national scale and every write changes the version, so
-    requests after a change get the previous figures at once and a background task
-    computes the new ones (with the immediate task backend of the demo and the tests, the
-    task runs at once and its figures are returned). The first figures of a day are
-    computed in the request.
-    """
-    key = _figures_key(version, today)
-    figures = _in_process.get(key)
-    if figures is None:
-        figures = cache.get(key)
-    if figures is None:
-        latest = cache.get(LATEST_KEY)
-        if latest is not None and latest[0].endswith(today.isoformat()):
-            if cache.add(f"{key}:queued", True, QUEUED_SECONDS):
-                refresh_dashboard_figures.enqueue(version=version, today=today.isoformat())
-            figures = cache.get(key)  # the immediate backend has computed them by now
-            if figures is None:
-                return latest[1], latest[1].computed_at
-        if figures is None:
-            figures = compute_figures()
-            _store(key, figures)
-    _in_process.clear()
-    _in_process[key] = figures
-    return figures, None
+
+@task()
+def refresh_round_progress(round_id: int, version: str, today: str) -> str:
+    """Compute an open round's progress for a data version in the background."""
+    day = datetime.date.fromisoformat(today)
+    prefix = _progress_prefix(round_id)
+    key = _key(prefix, version, day)
+    if cache.get(key) is None:
+        round = FollowUpRound.objects.filter(pk=round_id).first()
+        if round is not None:
+            _store(prefix, key, round_progress(round, day), timezone.now())
+    return key
 
 
 def cached_round_progress(
     round: FollowUpRound, version: str, today: datetime.date
-) -> dict[int, dict[str, int]]:
-    key = f"dashboard:progress:{round.pk}:{version}:{today.isoformat()}"
-    progress = cache.get(key)
-    if progress is None:
-        progress = round_progress(round, today)
-        cache.set(key, progress, CACHE_SECONDS)
-    return progress
+) -> tuple[dict[int, dict[str, int]], datetime.datetime | None]:
+    """Round progress for `version` (or, while it is computed, the newest earlier progress
+    of the same day with its time; see _served_while_refreshing)."""
+    return _served_while_refreshing(
+        _progress_prefix(round.pk),
+        version,
+        today,
+        lambda: round_progress(round, today),
+        functools.partial(refresh_round_progress.enqueue, round_id=round.pk),
+    )
 
 
 def sum_dicts(dicts) -> dict:

@@ -121,7 +121,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     theme_names = figures.theme_names
     charts = []
     if round is not None:
-        progress = stats.cached_round_progress(round, version, today)
+        progress, progress_since = stats.cached_round_progress(round, version, today)
+        stale_since = min(filter(None, [stale_since, progress_since]), default=None)
         charts.append(_progress_chart(round, progress, units, links))
     charts.append(_status_by_department_chart(figures, units, links))
     charts.append(_status_by_chart(figures, scope_ids, "status_by_theme", theme_names, links))

@@ -246,15 +246,53 @@ def test_after_a_change_earlier_figures_are_shown_while_new_ones_are_computed(
     assert NOTE in html
     assert done_in(html) == 3  # the earlier figures
     queued = default_task_backend.results
-    assert [r.task.func for r in queued] == [stats.refresh_dashboard_figures.func]
+    # The figures and the open round's progress.
+    assert {r.task.func for r in queued} == {
+        stats.refresh_dashboard_figures.func,
+        stats.refresh_round_progress.func,
+    }
     # Asking again does not queue the same work twice.
     client.get(DASH)
-    assert len(default_task_backend.results) == 1
-    # The worker runs the task; from then on the new figures are served.
-    stats.refresh_dashboard_figures.call(**queued[0].kwargs)
+    assert len(default_task_backend.results) == 2
+    # The worker runs the tasks; from then on the new figures are served.
+    for result in list(queued):
+        result.task.call(**result.kwargs)
     html = client.get(DASH).content.decode()
     assert NOTE not in html
     assert done_in(html) == 2
+
+
+def test_after_a_change_the_open_rounds_progress_is_refreshed_by_the_worker(
+    client, secretariat, world, settings
+):
+    """The open round's progress is served like the figures: after a change, the earlier
+    progress with the note, one queued refresh per version, then the new progress."""
+    from django_tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    client.force_login(secretariat)
+
+    def submitted() -> tuple[int, bool]:
+        html = client.get(DASH).content.decode()
+        count = sum(n for link, n in _figures(html, "progress") if "state=submitted" in link)
+        return count, NOTE in html
+
+    assert submitted() == (0, False)
+    f = FollowUp.objects.get(recommendation__report=world["report"], department=world["mine"])
+    f = services.followup_update(
+        followup=f, actor=secretariat, expected_version=None, action="Noget", responsible="X"
+    )
+    services.followup_submit(followup=f, actor=secretariat)
+    stats._in_process.clear()  # as in another web process
+    assert submitted() == (0, True)  # the earlier progress, with the note
+    assert submitted() == (0, True)
+    queued = {r.task.func: r for r in default_task_backend.results}
+    assert len(default_task_backend.results) == 2  # figures and progress, each queued once
+    progress_task = queued[stats.refresh_round_progress.func]
+    stats.refresh_round_progress.call(**progress_task.kwargs)
+    assert submitted() == (1, True)  # new progress; the figures are still being computed
+    stats.refresh_dashboard_figures.call(**queued[stats.refresh_dashboard_figures.func].kwargs)
+    assert submitted() == (1, False)
 
 
 @pytest.mark.parametrize("who", ["secretariat", "manager"])
