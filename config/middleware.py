@@ -1,6 +1,7 @@
 """Project-wide middleware."""
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
@@ -27,6 +28,33 @@ class NoStoreForAuthenticatedMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
+        return response
+
+
+class SlidingSessionMiddleware:
+    """The idle timeout (SESSION_COOKIE_AGE) restarts with activity, but a session is saved
+    at most once per SESSION_REFRESH_SECONDS instead of on every request.
+
+    SESSION_SAVE_EVERY_REQUEST would write (and commit) the session row on every page view,
+    a database write per read. Here a session is idle-expired between SESSION_COOKIE_AGE
+    minus the refresh interval and SESSION_COOKIE_AGE after its last request.
+    """
+
+    KEY = "_opf_refreshed"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty() or not session.session_key:
+            return response
+        now = int(time.time())
+        if now - session.get(self.KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+            session[self.KEY] = now  # marks it modified: saved with a new expiry
         return response
 
 
