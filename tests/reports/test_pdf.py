@@ -208,3 +208,40 @@ def test_recommendation_taller_than_a_page_renders(report_data, secretariat):
     texts = page_texts(rendered.content)
     assert "Forvaltning 07" in "\n".join(texts)
     assert rendered.pages >= 6
+
+
+def test_rendering_pauses_the_cyclic_gc_and_restores_it(monkeypatch):
+    """The collector is off while WeasyPrint renders and writes, and back on afterwards,
+    also when rendering fails; a collector someone else had turned off stays off."""
+    import gc
+
+    from reports import pdf
+
+    seen = []
+    real_html = pdf.HTML
+
+    def spying_html(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real_html(*args, **kwargs)
+
+    monkeypatch.setattr(pdf, "HTML", spying_html)
+    assert gc.isenabled()
+    rendered = html_to_pdf('<html lang="da"><title>T</title><p>Hej</p></html>')
+    assert rendered.pages == 1
+    assert seen == [False]
+    assert gc.isenabled()
+
+    def failing_html(*args, **kwargs):
+        raise RuntimeError("render failed")
+
+    monkeypatch.setattr(pdf, "HTML", failing_html)
+    with pytest.raises(RuntimeError):
+        html_to_pdf("<p>x</p>")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pdf.without_cyclic_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
