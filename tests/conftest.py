@@ -98,3 +98,26 @@ def empty_caches():
     clear_caches()
     yield
     clear_caches()
+
+
+@pytest.fixture(autouse=True)
+def sessions_stamped_at_login(monkeypatch):
+    """A real log-in request passes SlidingSessionMiddleware, which stamps the new session in
+    the same save (tests/config/test_hardening.py checks that); the test client's
+    force_login builds the session outside the middleware, so it is stamped here. Otherwise
+    the first request after force_login would write the session and count one query more."""
+    import time
+
+    from django.test import Client
+
+    from config.middleware import SlidingSessionMiddleware
+
+    original = Client._login
+
+    def login_stamped(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[SlidingSessionMiddleware.KEY] = int(time.time())
+        session.save()
+
+    monkeypatch.setattr(Client, "_login", login_stamped)

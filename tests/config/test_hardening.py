@@ -195,6 +195,24 @@ def test_activity_restarts_the_idle_timeout_without_a_write_per_request(
     assert abs((after - expected).total_seconds()) < 60
 
 
+def test_a_login_request_stamps_the_session_so_the_next_page_writes_nothing(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="stempel", roles=["secretariat"])
+    user.set_password("en-lang-adgangskode-2026")
+    user.save()
+    response = client.post(
+        reverse("login"), {"username": "stempel", "password": "en-lang-adgangskode-2026"}
+    )
+    assert response.status_code == 302
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("home")).status_code == 200
+    assert _session_writes(ctx) == 0
+
+
 def test_anonymous_requests_create_no_session(client):
     from django.contrib.sessions.models import Session
 
