@@ -215,20 +215,26 @@ def test_rendering_pauses_the_cyclic_gc_and_restores_it(monkeypatch):
     also when rendering fails; a collector someone else had turned off stays off."""
     import gc
 
+    from weasyprint import HTML
+    from weasyprint.document import Document
+
     from reports import pdf
 
     seen = []
-    real_html = pdf.HTML
 
-    def spying_html(*args, **kwargs):
-        seen.append(gc.isenabled())
-        return real_html(*args, **kwargs)
+    def spy(name, real):
+        def spying(self, *args, **kwargs):
+            seen.append((name, gc.isenabled()))
+            return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(pdf, "HTML", spying_html)
+        return spying
+
+    monkeypatch.setattr(HTML, "render", spy("render", HTML.render))
+    monkeypatch.setattr(Document, "write_pdf", spy("write_pdf", Document.write_pdf))
     assert gc.isenabled()
     rendered = html_to_pdf('<html lang="da"><title>T</title><p>Hej</p></html>')
     assert rendered.pages == 1
-    assert seen == [False]
+    assert seen == [("render", False), ("write_pdf", False)]
     assert gc.isenabled()
 
     def failing_html(*args, **kwargs):
