@@ -144,24 +144,30 @@ def apply_followup_criteria(
     data: dict[str, Any],
     children: dict[int | None, list[int]],
     today: datetime.date | None = None,
+    *,
+    published_only: bool = False,
 ):
-    """Narrow a FollowUp queryset by the follow-up criteria in cleaned form data."""
+    """Narrow a FollowUp queryset by the follow-up criteria in cleaned form data.
+
+    `published_only`: statuses count only from published rounds (read-only roles)."""
     ids = None
     if data.get("department"):
         root = int(data["department"])
         ids = {root} if data.get("only_this") else descendant_ids({root}, children)
     if data.get("status"):
-        queryset = queryset.with_latest_status_in([data["status"]], department_ids=ids)
+        queryset = queryset.with_latest_status_in(
+            [data["status"]], department_ids=ids, published_only=published_only
+        )
     elif ids is not None:
         queryset = queryset.filter(department_id__in=ids)
     if data.get("state"):
         queryset = queryset.filter(state__in=data["state"])
     if data.get("completion") == "open":
-        queryset = queryset.unfinished()
+        queryset = queryset.unfinished(published_only=published_only)
     elif data.get("completion") == "finished":
-        queryset = queryset.finished()
+        queryset = queryset.finished(published_only=published_only)
     if data.get("overdue"):
-        queryset = queryset.overdue(today)
+        queryset = queryset.overdue(today, published_only=published_only)
     if data.get("written"):
         queryset = queryset.written()
     if data.get("moved"):
@@ -236,6 +242,8 @@ class BaseListFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.window = window
         user = self.request.user
+        # Read-only roles see published rounds' statuses only, in the rows and the filters.
+        self.published_only = access_for(user).is_read_only
         years = AnnualReport.objects.order_by("-year").values_list("year", flat=True)
         self.filters["year"].extra["choices"] = [(y, str(y)) for y in years]
         self.theme_names = list(Theme.objects.values_list("pk", "name"))
@@ -342,7 +350,9 @@ class FollowUpFilter(BaseListFilter):
                 queryset = queryset.reported_in(round, reported=data["reported"] == "yes")
         if data.get("theme"):
             queryset = queryset.filter(recommendation__theme_id=int(data["theme"]))
-        queryset = self.matching = apply_followup_criteria(queryset, data, self.children)
+        queryset = self.matching = apply_followup_criteria(
+            queryset, data, self.children, published_only=self.published_only
+        )
         # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
         # first page never sorts 600,000 rows.
         newest = ("-recommendation_id", "pk")

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from config.historydiff import Entry, history_entries
-from followups.models import FollowUp, StatusUpdate, TargetDateChange
+from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
 
 FOLLOWUP_FIELDS = [
     "action",
@@ -18,7 +18,9 @@ STATUS_FIELDS = ["round", "status", "text", "author", "reported_on"]
 RESTORABLE_FIELDS = ["action", "responsible"]
 
 
-def followup_history_entries(followup: FollowUp) -> list[Entry]:
+def followup_history_entries(followup: FollowUp, *, user) -> list[Entry]:
+    """Every change of the follow-up, its statuses and moved dates; statuses only of the
+    rounds `user` may see (read-only roles: published rounds)."""
     own = history_entries(
         list(followup.history.select_related("history_user")),
         model=FollowUp,
@@ -27,9 +29,9 @@ def followup_history_entries(followup: FollowUp) -> list[Entry]:
         restorable=True,
     )
     statuses: list[Entry] = []
-    status_rows = StatusUpdate.history.filter(followup_id=followup.pk).select_related(
-        "history_user"
-    )
+    status_rows = StatusUpdate.history.filter(
+        followup_id=followup.pk, round_id__in=FollowUpRound.objects.visible_to(user).values("pk")
+    ).select_related("history_user")
     by_object: dict[int, list] = {}
     for row in status_rows:
         by_object.setdefault(row.id, []).append(row)

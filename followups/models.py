@@ -138,6 +138,13 @@ def has_status_in(round: FollowUpRound) -> Exists:
     return Exists(StatusUpdate.objects.filter(followup=OuterRef("pk"), round=round))
 
 
+def _progress_fields(published_only: bool) -> tuple[str, str]:
+    """The read model's (status, finished-on) columns: of all rounds, or of published ones."""
+    if published_only:
+        return "published_status", "published_finished_on"
+    return "latest_status", "finished_on"
+
+
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def for_department(self, department_ids) -> FollowUpQuerySet:
         return self.filter(department_id__in=department_ids)
@@ -172,9 +179,13 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def awaiting_approval(self) -> FollowUpQuerySet:
         return self.filter(state=FollowUp.State.SUBMITTED)
 
-    def with_latest_status(self) -> FollowUpQuerySet:
-        """Annotate `latest_status` (None: no status yet) from the progress read model."""
-        return self.annotate(latest_status=F("progress__latest_status"))
+    def with_latest_status(self, *, published_only: bool = False) -> FollowUpQuerySet:
+        """Annotate `latest_status` (None or "": no status yet) from the progress read model.
+
+        `published_only`: as read-only roles see it, from published rounds' statuses only
+        (the rounds `FollowUpRound.objects.visible_to` shows them)."""
+        status, _finished = _progress_fields(published_only)
+        return self.annotate(latest_status=F(f"progress__{status}"))
 
     def progress_by_department(self):
         """Per department: tasks, written, submitted, approved, returned (one query)."""
@@ -204,10 +215,12 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             .order_by("department__name")
         )
 
-    def overdue(self, today: datetime.date | None = None) -> FollowUpQuerySet:
+    def overdue(
+        self, today: datetime.date | None = None, *, published_only: bool = False
+    ) -> FollowUpQuerySet:
         """Target date passed and no status saying the action is finished."""
         today = today or datetime.date.today()  # noqa: DTZ011 (a local calendar date)
-        return self.filter(target_date__lt=today).unfinished()
+        return self.filter(target_date__lt=today).unfinished(published_only=published_only)
 
     # --- Lists, filters and dashboards (issue 5) ---
 
@@ -234,29 +247,39 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         return qs
 
     def with_latest_status_in(
-        self, statuses, department_ids: set[int] | None = None
+        self,
+        statuses,
+        department_ids: set[int] | None = None,
+        *,
+        published_only: bool = False,
     ) -> FollowUpQuerySet:
         """Latest status (by round deadline) is one of `statuses`; "none" = no status yet.
 
         With `department_ids`, also in those departments, read from the progress table's
         (department, status) index: one index lookup instead of joining two large sets.
+        `published_only`: counting published rounds' statuses only (read-only roles).
         """
         statuses = list(statuses)
-        condition = Q(progress__latest_status__in=[s for s in statuses if s != "none"])
+        field, _finished = _progress_fields(published_only)
+        condition = Q(**{f"progress__{field}__in": [s for s in statuses if s != "none"]})
         if "none" in statuses:
             condition |= Q(progress__isnull=True)
+            if published_only:
+                condition |= Q(progress__published_status="")
         if department_ids is not None:
-            if "none" in statuses:
+            if "none" in statuses or published_only:
                 return self.filter(condition, department_id__in=department_ids)
             return self.filter(condition, progress__department_id__in=department_ids)
         return self.filter(condition)
 
-    def finished(self) -> FollowUpQuerySet:
+    def finished(self, *, published_only: bool = False) -> FollowUpQuerySet:
         """Some status says the action is done, ongoing practice or dropped."""
-        return self.filter(progress__finished_on__isnull=False)
+        _status, field = _progress_fields(published_only)
+        return self.filter(**{f"progress__{field}__isnull": False})
 
-    def unfinished(self) -> FollowUpQuerySet:
-        return self.filter(progress__finished_on__isnull=True)
+    def unfinished(self, *, published_only: bool = False) -> FollowUpQuerySet:
+        _status, field = _progress_fields(published_only)
+        return self.filter(**{f"progress__{field}__isnull": True})
 
     def written(self) -> FollowUpQuerySet:
         return self.exclude(action="")
@@ -552,10 +575,14 @@ class FollowUpProgress(models.Model):
     scale). This table holds it per follow-up, with the department beside it so that
     "department X, status Y" is one index lookup.
 
+    Read-only roles (council members) see only the statuses of published rounds, so the
+    same two values are kept again over published rounds' statuses alone
+    (`published_status`, "" if none, and `published_finished_on`).
+
     Not domain data, so no history and no admin: every value follows from StatusUpdate and
     FollowUpRound and is recomputed by followups.services.followup_progress_refresh(),
-    which every service writing status updates or round deadlines calls. A follow-up
-    without status updates has no row.
+    which every service writing status updates, round deadlines or publishing a round
+    calls. A follow-up without status updates has no row.
     """
 
     followup = models.OneToOneField(
@@ -584,6 +611,19 @@ class FollowUpProgress(models.Model):
         blank=True,
         help_text=_("The date of the first status saying done, ongoing practice or dropped."),
     )
+    published_status = models.CharField(
+        _("latest published status"),
+        max_length=20,
+        blank=True,
+        choices=ActionStatus.choices,
+        help_text=_("The status of the latest published round with a status; empty if none."),
+    )
+    published_finished_on = models.DateField(
+        _("finished on (published)"),
+        null=True,
+        blank=True,
+        help_text=_("As 'finished on', from the statuses of published rounds only."),
+    )
 
     class Meta:
         verbose_name = _("follow-up progress")
@@ -591,6 +631,7 @@ class FollowUpProgress(models.Model):
         indexes = [
             models.Index(fields=["department", "latest_status"], name="progress_dept_status"),
             models.Index(fields=["latest_status"], name="progress_status"),
+            models.Index(fields=["published_status"], name="progress_published_status"),
         ]
 
     def __str__(self) -> str:

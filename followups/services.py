@@ -195,6 +195,10 @@ def round_publish(*, round: FollowUpRound, actor) -> FollowUpRound:
     round.state = FollowUpRound.State.PUBLISHED
     round.published_at = timezone.now()
     save_tracked(round, actor=actor)
+    # Its statuses become visible to read-only roles (the read model's published columns).
+    followup_progress_refresh(
+        followup_ids=round.status_updates.values_list("followup_id", flat=True)
+    )
     # Imported here: reports sits above followups and reads across every app.
     from reports.services import edition_archive
 
@@ -489,17 +493,27 @@ def _progress_rows(followup_ids: list[int]) -> list[FollowUpProgress]:
     statuses = (
         StatusUpdate.objects.filter(followup_id__in=followup_ids)
         .order_by("followup_id", "round__deadline", "pk")
-        .values_list("followup_id", "followup__department_id", "status", "reported_on")
+        .values_list(
+            "followup_id", "followup__department_id", "status", "reported_on", "round__state"
+        )
     )
-    for followup_id, department_id, status, reported_on in statuses.iterator(chunk_size=5000):
+    for followup_id, department_id, status, reported_on, round_state in statuses.iterator(
+        chunk_size=5000
+    ):
         row = progress.get(followup_id)
         if row is None:
             row = progress[followup_id] = FollowUpProgress(
                 followup_id=followup_id, department_id=department_id
             )
+        finished = status in FINISHED_STATUSES
         row.latest_status = status
-        if status in FINISHED_STATUSES and (
-            row.finished_on is None or reported_on < row.finished_on
-        ):
+        if finished and (row.finished_on is None or reported_on < row.finished_on):
             row.finished_on = reported_on
+        if round_state == FollowUpRound.State.PUBLISHED:
+            # What read-only roles see: published rounds' statuses only.
+            row.published_status = status
+            if finished and (
+                row.published_finished_on is None or reported_on < row.published_finished_on
+            ):
+                row.published_finished_on = reported_on
     return list(progress.values())

@@ -1,8 +1,9 @@
 """Pages for writing, approving and following up. Thin: forms in, services do the work."""
 
+from functools import partial
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -318,7 +319,7 @@ def followup_history(request: HttpRequest, pk: int) -> HttpResponse:
         template="followups/followup_history.html",
         name="followup",
         obj=_followup_or_404(request, pk),
-        entries=followup_history_entries,
+        entries=partial(followup_history_entries, user=request.user),
     )
 
 
@@ -330,7 +331,7 @@ def followup_restore(request: HttpRequest, pk: int, history_id: int) -> HttpResp
         template="followups/followup_history.html",
         name="followup",
         obj=_followup_or_404(request, pk),
-        entries=followup_history_entries,
+        entries=partial(followup_history_entries, user=request.user),
         restore=services.followup_restore,
         history_id=history_id,
         done_url=reverse("followups:history", args=[pk]),
@@ -436,15 +437,3 @@ def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return _round_action(request, pk, services.round_publish)
-
-
-def followups_for_page(queryset):
-    """Follow-ups with what list pages show, in a fixed number of queries."""
-    return queryset.select_related(
-        "recommendation__report", "recommendation__theme", "department"
-    ).prefetch_related(
-        Prefetch(
-            "status_updates",
-            queryset=StatusUpdate.objects.select_related("round").order_by("round__deadline"),
-        )
-    )

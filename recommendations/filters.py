@@ -40,7 +40,9 @@ class RecommendationFilter(BaseListFilter):
             queryset = queryset.filter(theme_id=int(data["theme"]))
         if has_followup_criteria(data):
             followups = FollowUp.objects.visible_to(self.request.user)
-            criteria = apply_followup_criteria(followups, data, self.children)
+            criteria = apply_followup_criteria(
+                followups, data, self.children, published_only=self.published_only
+            )
             queryset = queryset.with_followup_in(criteria)
         self.matching = queryset
         sort = data.get("sort")

@@ -246,7 +246,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         filterset,
         load=lambda qs: qs.select_related(
             "recommendation__report", "recommendation__theme", "department"
-        ).with_latest_status(),
+        ).with_latest_status(published_only=filterset.published_only),
         row_url="followups:detail",
         template="dashboard/followup_list.html",
         each=label,

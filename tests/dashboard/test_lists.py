@@ -270,3 +270,50 @@ def test_text_search_can_use_the_gin_indexes(tree):
             cursor.execute("EXPLAIN " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert index in plan, plan
+
+
+def test_council_members_see_statuses_of_published_rounds_only(
+    client, council, secretariat, officer, approved_followup
+):
+    """A status saved in an open round is the office's working data: in the lists a council
+    member neither sees it nor finds the follow-up by it, until the round is published."""
+    from followups import services
+
+    followup = approved_followup  # its action plan is published: council members see it
+    round = services.round_open(
+        actor=secretariat,
+        report=followup.recommendation.report,
+        name="Status 1",
+        kind="status",
+        deadline=datetime.date(2031, 6, 1),
+    )
+    services.status_update_save(
+        followup=followup, round=round, actor=officer, status="done", text="Hemmeligt endnu"
+    )
+    client.force_login(secretariat)
+    assert [f.latest_status_label for f in rows(client.get(FUPS))] == ["Gennemført"]
+    assert [f.pk for f in rows(client.get(FUPS, {"status": "done"}))] == [followup.pk]
+
+    client.force_login(council)
+    shown = rows(client.get(FUPS))
+    assert [f.pk for f in shown] == [followup.pk]
+    assert shown[0].latest_status_label == ""
+    for params in ({"status": "done"}, {"completion": "finished"}):
+        assert rows(client.get(FUPS, params)) == [], params
+        assert rows(client.get(RECS, params)) == [], params
+    assert [f.pk for f in rows(client.get(FUPS, {"status": "none"}))] == [followup.pk]
+    assert [f.pk for f in rows(client.get(FUPS, {"completion": "open"}))] == [followup.pk]
+    history = client.get(reverse("followups:history", args=[followup.pk]))
+    assert history.status_code == 200
+    assert "Hemmeligt endnu" not in history.content.decode()
+
+    services.round_close(round=round, actor=secretariat)
+    services.round_publish(round=round, actor=secretariat)
+    shown = rows(client.get(FUPS))
+    assert shown[0].latest_status_label == "Gennemført"
+    assert [f.pk for f in rows(client.get(FUPS, {"status": "done"}))] == [followup.pk]
+    assert [r.pk for r in rows(client.get(RECS, {"completion": "finished"}))] == [
+        followup.recommendation_id
+    ]
+    history = client.get(reverse("followups:history", args=[followup.pk]))
+    assert "Hemmeligt endnu" in history.content.decode()

@@ -14,7 +14,13 @@ D = datetime.date
 
 def snapshot() -> dict[int, tuple]:
     return {
-        p.followup_id: (p.department_id, p.latest_status, p.finished_on)
+        p.followup_id: (
+            p.department_id,
+            p.latest_status,
+            p.finished_on,
+            p.published_status,
+            p.published_finished_on,
+        )
         for p in FollowUpProgress.objects.all()
     }
 
@@ -90,6 +96,60 @@ def test_status_saves_rounds_and_deadlines_keep_progress_in_step(
     )
     progress.refresh_from_db()
     assert progress.latest_status == "done"
+    assert_matches_full_refresh()
+
+
+def test_published_columns_follow_the_publication_of_status_rounds(
+    plan, approved, officer, secretariat
+):
+    """Read-only roles see published rounds' statuses only: the read model keeps those
+    apart, and publishing a status round brings its statuses in."""
+    first = services.round_open(
+        actor=secretariat, report=plan.report, name="Status 1", kind="status", deadline=D(2031, 6, 1)
+    )
+    services.status_update_save(
+        followup=approved,
+        round=first,
+        actor=officer,
+        status="done",
+        text="Gjort",
+        reported_on=D(2031, 5, 20),
+    )
+    progress = FollowUpProgress.objects.get()
+    assert (progress.latest_status, progress.finished_on) == ("done", D(2031, 5, 20))
+    assert (progress.published_status, progress.published_finished_on) == ("", None)
+    assert list(FollowUp.objects.finished()) == [approved]
+    assert list(FollowUp.objects.finished(published_only=True)) == []
+    assert list(FollowUp.objects.with_latest_status_in(["none"], published_only=True)) == [
+        approved
+    ]
+    services.round_close(round=first, actor=secretariat)
+    progress.refresh_from_db()
+    assert progress.published_status == ""  # closed is not published
+    services.round_publish(round=first, actor=secretariat)
+    progress.refresh_from_db()
+    assert (progress.published_status, progress.published_finished_on) == (
+        "done",
+        D(2031, 5, 20),
+    )
+    assert list(FollowUp.objects.finished(published_only=True)) == [approved]
+    assert list(
+        FollowUp.objects.with_latest_status_in(
+            ["done"], department_ids={approved.department_id}, published_only=True
+        )
+    ) == [approved]
+
+    # A later, open round's status is seen by the office, not yet by the council.
+    second = services.round_open(
+        actor=secretariat, report=plan.report, name="Status 2", kind="status", deadline=D(2032, 6, 1)
+    )
+    services.status_update_save(
+        followup=approved, round=second, actor=officer, status="paused", text="Sat i bero"
+    )
+    progress.refresh_from_db()
+    assert (progress.latest_status, progress.published_status) == ("paused", "done")
+    annotated = FollowUp.objects.with_latest_status(published_only=True).get()
+    assert annotated.latest_status == "done"
     assert_matches_full_refresh()
 
 

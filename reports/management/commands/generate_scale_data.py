@@ -86,7 +86,14 @@ CHANGE_COLUMNS = [
     "changed_by_id",
     "followup_id",
 ]
-PROGRESS_COLUMNS = ["followup_id", "department_id", "latest_status", "finished_on"]
+PROGRESS_COLUMNS = [
+    "followup_id",
+    "department_id",
+    "latest_status",
+    "finished_on",
+    "published_status",
+    "published_finished_on",
+]
 STATUS_COLUMNS = ["id", "status", "text", "reported_on", "author_id", "followup_id", "round_id"]
 HISTORY_COLUMNS = [
     "history_id",
@@ -559,8 +566,11 @@ class Command(BaseCommand):
                     if finished_on is None and status in FINISHED_STATUSES:
                         finished_on = reported
                 if own_rounds:
-                    # The read model (FollowUpProgress): rounds come in deadline order.
-                    progress.append((fid, department_id, str(status), finished_on))
+                    # The read model (FollowUpProgress): rounds come in deadline order. Every
+                    # status round here is published, so the published columns are the same.
+                    progress.append(
+                        (fid, department_id, str(status), finished_on, str(status), finished_on)
+                    )
         w = self.writer
         w.write(_table(Recommendation), REC_COLUMNS + ["version"], [row + (1,) for row in recs])
         w.write(_table(Recommendation, True), REC_COLUMNS + HISTORY_COLUMNS, rec_h)
