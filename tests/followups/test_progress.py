@@ -105,7 +105,11 @@ def test_published_columns_follow_the_publication_of_status_rounds(
     """Read-only roles see published rounds' statuses only: the read model keeps those
     apart, and publishing a status round brings its statuses in."""
     first = services.round_open(
-        actor=secretariat, report=plan.report, name="Status 1", kind="status", deadline=D(2031, 6, 1)
+        actor=secretariat,
+        report=plan.report,
+        name="Status 1",
+        kind="status",
+        deadline=D(2031, 6, 1),
     )
     services.status_update_save(
         followup=approved,
@@ -120,9 +124,7 @@ def test_published_columns_follow_the_publication_of_status_rounds(
     assert (progress.published_status, progress.published_finished_on) == ("", None)
     assert list(FollowUp.objects.finished()) == [approved]
     assert list(FollowUp.objects.finished(published_only=True)) == []
-    assert list(FollowUp.objects.with_latest_status_in(["none"], published_only=True)) == [
-        approved
-    ]
+    assert list(FollowUp.objects.with_latest_status_in(["none"], published_only=True)) == [approved]
     services.round_close(round=first, actor=secretariat)
     progress.refresh_from_db()
     assert progress.published_status == ""  # closed is not published
@@ -141,7 +143,11 @@ def test_published_columns_follow_the_publication_of_status_rounds(
 
     # A later, open round's status is seen by the office, not yet by the council.
     second = services.round_open(
-        actor=secretariat, report=plan.report, name="Status 2", kind="status", deadline=D(2032, 6, 1)
+        actor=secretariat,
+        report=plan.report,
+        name="Status 2",
+        kind="status",
+        deadline=D(2032, 6, 1),
     )
     services.status_update_save(
         followup=approved, round=second, actor=officer, status="paused", text="Sat i bero"
