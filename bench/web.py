@@ -4,9 +4,12 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/opf_scale .venv/bin/python bench/web.py
 
 Uses Django's test client in-process (no network, no web server), logged in as the users the
-generator creates. Every page is requested a few times to warm up (the dashboard's first
-request computes and caches its aggregates; that cold time is printed separately), then
-`--n` times (default 20). One JSON line per page:
+generator creates, with production's cache and task queue: the database cache shared by every
+process (table `opf_cache`, created here if missing, emptied at the start) and the database
+task queue (nothing works it off during the bench), so the query counts are production's.
+Every page is requested a few times to warm up (the dashboard's first request computes and
+caches its aggregates; that cold time is printed separately), then `--n` times (default
+20). One JSON line per page:
 
     {"page", "p50_ms", "p95_ms", "queries", "sql_ms", "ratio"}
 
@@ -14,9 +17,12 @@ request computes and caches its aggregates; that cold time is printed separately
 request (median), `ratio` = page time / SQL time (medians): how much of a request is Python
 (view, template, middleware) rather than the database.
 
-The last line, "dashboard right after a change", saves a follow-up through the service
-before each request (so it writes `--n` follow-up versions) with the figures' refresh going
-to a queue that is not worked off: what users see while the worker computes new figures.
+The last two lines, "dashboard right after a change", save a follow-up through the service
+before each request (so each writes `--n` follow-up versions), with the figures' refresh
+queued and not worked off: what users see while the worker computes new figures. Once in a
+web process that holds the earlier figures (as a running one does), once in a process that
+has read nothing yet (it reads the earlier figures from the database cache). The refresh
+tasks the bench queued are deleted at the end.
 """
 
 from __future__ import annotations
@@ -116,6 +122,7 @@ def main() -> None:
 
     if connection.vendor != "postgresql":
         raise SystemExit("Set DATABASE_URL to the PostgreSQL scale database (opf_scale).")
+    production_like()
     settings.ALLOWED_HOSTS = ["testserver"]
     users = get_user_model().objects
     secretariat = Client()
@@ -159,39 +166,62 @@ def main() -> None:
             continue
         result = measure(client, url, args.n, args.warmup)
         print(json.dumps({"page": name, **result, "url": url}, ensure_ascii=False), flush=True)
-    name = "dashboard right after a change"
-    if not args.only or args.only in name:
-        after_change(secretariat, reverse("dashboard:dashboard"), args.n, name)
+    for name, new_process in (
+        ("dashboard right after a change", False),
+        ("dashboard right after a change, new web process", True),
+    ):
+        if not args.only or args.only in name:
+            after_change(secretariat, reverse("dashboard:dashboard"), args.n, name, new_process)
 
 
-def after_change(client, url: str, n: int, name: str) -> None:
+def production_like() -> None:
+    """Production's cache and task queue (config/settings/prod.py) in place of the test
+    settings' in-memory cache and immediate tasks."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "opf_cache",
+            }
+        },
+        TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
+    ).enable()
+    call_command("createcachetable", verbosity=0)
+    # From an empty cache: the first request computes the figures (`first_request_ms`).
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def after_change(client, url: str, n: int, name: str, new_process: bool) -> None:
     """The dashboard requested right after a follow-up was changed (through the service, so
-    the data version moves), as in production: the refreshes go to a queue (here one that
-    is not worked off) and the earlier figures and open round's progress are served. Writes `n` follow-up versions to
-    the scale database."""
+    the data version moves), as in production: the refreshes go to the queue (not worked
+    off here) and the earlier figures and open round's progress are served. `new_process`:
+    the process holds nothing in memory before each request. Writes `n` follow-up versions
+    to the scale database; deletes the refresh tasks it queued."""
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import override_settings
-    from django_tasks import default_task_backend
+    from django_tasks_db.models import DBTaskResult
 
     from followups import services
     from followups.models import FollowUp
     from reports.dashboard import stats
     from reports.management.commands.generate_scale_data import SECRETARIAT_USERNAME
 
-    queue = override_settings(
-        TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    )
-    queue.enable()
     actor = get_user_model().objects.get(username=SECRETARIAT_USERNAME)
     followup = FollowUp.objects.filter(state=FollowUp.State.DRAFT).order_by("pk").first()
     client.get(url)  # figures of the current version exist
+    before = set(DBTaskResult.objects.values_list("pk", flat=True))
     times, sql, counts = [], [], []
     for i in range(n):
         followup = services.followup_update(
             followup=followup, actor=actor, expected_version=None, action=f"Benchmark {i}"
         )
-        stats._in_process.clear()  # as in a web process that has not seen the new version
+        if new_process:
+            stats.forget_in_process()
         timer = QueryTimer()
         with connection.execute_wrapper(timer):
             start = time.perf_counter()
@@ -210,10 +240,10 @@ def after_change(client, url: str, n: int, name: str) -> None:
         "queries": max(counts),
         "sql_ms": round(sql_ms, 1),
         "ratio": round(p50 / sql_ms, 2) if sql_ms else None,
-        "refreshes_queued": len(default_task_backend.results),
+        "refreshes_queued": DBTaskResult.objects.exclude(pk__in=before).count(),
         "url": url,
     }
-    queue.disable()
+    DBTaskResult.objects.exclude(pk__in=before).delete()
     print(json.dumps(result, ensure_ascii=False), flush=True)
 
 

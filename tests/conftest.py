@@ -90,7 +90,7 @@ def clear_caches() -> None:
     from reports.dashboard import stats
 
     cache.clear()
-    stats._in_process.clear()
+    stats.forget_in_process()
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -31,7 +32,11 @@ from followups.models import (
 )
 from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment, Theme
 
-CACHE_SECONDS = 60 * 60
+# The newest figures are kept this long (and replaced by newer ones): after a quiet week
+# the first request still gets figures at once while the worker computes new ones.
+KEEP_SECONDS = 7 * 24 * 60 * 60
+# Figures replaced by newer ones stay this long for requests that just read their key.
+SUPERSEDED_SECONDS = 5 * 60
 # A refresh that has not arrived after this long (a failed task) is queued again.
 QUEUED_SECONDS = 5 * 60
 TRACKED = [
@@ -202,9 +207,17 @@ def round_progress(round: FollowUpRound, today: datetime.date) -> dict[int, dict
 # unpickling ~100,000 dict entries of figures from the cache on every request. Same key,
 # same data, so it is never stale.
 _in_process: dict[str, tuple[str, tuple]] = {}
-# Cache keys start with "dashboard:v2": since v2 a cached value is (value, computed_at), and
-# a database cache outlives a deployment.
-FIGURES = "dashboard:v2:figures"
+# When this process queued the refresh of a key (time.monotonic()).
+_queued: dict[str, float] = {}
+# Cache keys start with "dashboard:v3": a cached value is (value, computed_at), and a
+# database cache outlives a deployment.
+FIGURES = "dashboard:v3:figures"
+
+
+def forget_in_process() -> None:
+    """Drop what this process holds (as a new web process starts; tests and benchmarks)."""
+    _in_process.clear()
+    _queued.clear()
 
 
 def _key(prefix: str, version: str, today: datetime.date) -> str:
@@ -212,13 +225,17 @@ def _key(prefix: str, version: str, today: datetime.date) -> str:
 
 
 def _progress_prefix(round_id: int) -> str:
-    return f"dashboard:v2:progress:{round_id}"
+    return f"dashboard:v3:progress:{round_id}"
 
 
 def _store(prefix: str, key: str, value, computed_at: datetime.datetime) -> None:
-    cache.set(key, (value, computed_at), CACHE_SECONDS)
-    # Which key is the newest, for serving it while newer values are computed.
-    cache.set(f"{prefix}:latest", key, CACHE_SECONDS)
+    """Keep `value` as the newest of its kind; the one it replaces expires soon after."""
+    pointer = f"{prefix}:latest"
+    replaced = cache.get(pointer)
+    cache.set(key, (value, computed_at), KEEP_SECONDS)
+    cache.set(pointer, key, KEEP_SECONDS)
+    if replaced is not None and replaced != key:
+        cache.touch(replaced, SUPERSEDED_SECONDS)
 
 
 def _read(prefix: str, key: str) -> tuple | None:
@@ -232,28 +249,47 @@ def _read(prefix: str, key: str) -> tuple | None:
     return stored
 
 
+def _queue_once(key: str, enqueue, **kwargs):
+    """`enqueue(**kwargs)` unless this process queued the refresh of `key` lately; returns
+    the task result, or None. Other web processes may queue the same refresh: the task
+    then finds the value cached and does nothing (see refresh_dashboard_figures)."""
+    now = time.monotonic()
+    queued = _queued.get(key)
+    if queued is not None and now - queued < QUEUED_SECONDS:
+        return None
+    _queued[key] = now
+    return enqueue(**kwargs)
+
+
 def _served_while_refreshing(prefix: str, version: str, today: datetime.date, compute, enqueue):
     """The value cached for `version` and `today`, or, while it is being computed in the
-    background, the newest earlier value of the same day with the time it was computed.
+    background, the newest earlier value with the time it was computed.
 
     Returns (value, None) when the value is current, (value, computed_at) when it is an
     earlier one. Computing takes from a tenth of a second to seconds at national scale and
     every write changes the version, so requests after a change get the previous value at
-    once and `enqueue(version=, today=)` queues a task, once, to compute the new one (with
-    the immediate task backend of the demo and the tests, it runs at once and its value is
-    returned). The first value of a day is computed in the request by `compute`.
+    once and `enqueue(version=, today=)` queues a task to compute the new one (with the
+    immediate task backend of the demo and the tests, it runs at once and its value is
+    returned). Only when there is no earlier value at all is it computed in the request,
+    by `compute`. At most three cache reads (one each for the value and the pointer to the
+    newest, together, and for the earlier value) and one queued task.
     """
     key = _key(prefix, version, today)
-    stored = _read(prefix, key)
-    if stored is not None:
-        return stored[0], None
-    latest = cache.get(f"{prefix}:latest")
-    if latest is not None and latest.endswith(today.isoformat()):
-        if cache.add(f"{key}:queued", True, QUEUED_SECONDS):
-            enqueue(version=version, today=today.isoformat())
-        stored = _read(prefix, key)  # the immediate backend has computed it by now
-        if stored is not None:
-            return stored[0], None
+    held = _in_process.get(prefix)
+    if held is not None and held[0] == key:
+        return held[1][0], None
+    pointer = f"{prefix}:latest"
+    found = cache.get_many([key, pointer])
+    if key in found:
+        _in_process[prefix] = (key, found[key])
+        return found[key][0], None
+    latest = found.get(pointer)
+    if latest is not None:
+        result = _queue_once(key, enqueue, version=version, today=today.isoformat())
+        if result is not None and result.is_finished:
+            stored = _read(prefix, key)  # the immediate backend has computed it
+            if stored is not None:
+                return stored[0], None
         earlier = _read(prefix, latest)
         if earlier is not None:
             return earlier[0], earlier[1]
@@ -265,8 +301,12 @@ def _served_while_refreshing(prefix: str, version: str, today: datetime.date, co
 
 @task()
 def refresh_dashboard_figures(version: str, today: str) -> str:
-    """Compute the figures for a data version in the background (the tasks worker)."""
-    key = _key(FIGURES, version, datetime.date.fromisoformat(today))
+    """Compute the figures in the background (the tasks worker).
+
+    `version` is the data version that asked for them; they are computed and stored for the
+    data as it is when the task runs, so a burst of changes gives one computation, and
+    refreshes queued for earlier versions find the figures cached."""
+    key = _key(FIGURES, data_version(), datetime.date.fromisoformat(today))
     if cache.get(key) is None:
         figures = compute_figures()
         _store(FIGURES, key, figures, figures.computed_at)
@@ -274,8 +314,8 @@ def refresh_dashboard_figures(version: str, today: str) -> str:
 
 
 def cached_figures(version: str, today: datetime.date) -> tuple[Figures, datetime.datetime | None]:
-    """The figures for `version` (or, while they are computed, the newest earlier ones of
-    the same day with their time; see _served_while_refreshing)."""
+    """The figures for `version` (or, while they are computed, the newest earlier ones with
+    their time; see _served_while_refreshing)."""
     return _served_while_refreshing(
         FIGURES, version, today, compute_figures, refresh_dashboard_figures.enqueue
     )
@@ -283,10 +323,11 @@ def cached_figures(version: str, today: datetime.date) -> tuple[Figures, datetim
 
 @task()
 def refresh_round_progress(round_id: int, version: str, today: str) -> str:
-    """Compute an open round's progress for a data version in the background."""
+    """Compute an open round's progress in the background, for the data as it is when the
+    task runs (as refresh_dashboard_figures)."""
     day = datetime.date.fromisoformat(today)
     prefix = _progress_prefix(round_id)
-    key = _key(prefix, version, day)
+    key = _key(prefix, data_version(), day)
     if cache.get(key) is None:
         round = FollowUpRound.objects.filter(pk=round_id).first()
         if round is not None:
@@ -298,7 +339,7 @@ def cached_round_progress(
     round: FollowUpRound, version: str, today: datetime.date
 ) -> tuple[dict[int, dict[str, int]], datetime.datetime | None]:
     """Round progress for `version` (or, while it is computed, the newest earlier progress
-    of the same day with its time; see _served_while_refreshing)."""
+    with its time; see _served_while_refreshing)."""
     return _served_while_refreshing(
         _progress_prefix(round.pk),
         version,

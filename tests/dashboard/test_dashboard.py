@@ -241,7 +241,7 @@ def test_after_a_change_earlier_figures_are_shown_while_new_ones_are_computed(
     services.status_update_save(
         followup=f, round=round, actor=secretariat, status="in_progress", text="Igen i gang"
     )
-    stats._in_process.clear()  # as in another web process
+    stats.forget_in_process()  # as in another web process
     html = client.get(DASH).content.decode()
     assert NOTE in html
     assert done_in(html) == 3  # the earlier figures
@@ -283,7 +283,7 @@ def test_after_a_change_the_open_rounds_progress_is_refreshed_by_the_worker(
         followup=f, actor=secretariat, expected_version=None, action="Noget", responsible="X"
     )
     services.followup_submit(followup=f, actor=secretariat)
-    stats._in_process.clear()  # as in another web process
+    stats.forget_in_process()  # as in another web process
     assert submitted() == (0, True)  # the earlier progress, with the note
     assert submitted() == (0, True)
     queued = {r.task.func: r for r in default_task_backend.results}
@@ -325,3 +325,88 @@ def test_status_round_progress_counts_reported_statuses(client, secretariat, wor
     assert missing == ([1, 1] if who == "secretariat" else [1])
     for link, number in figures:
         assert client.get(link).context["page"].count == number, link
+
+
+def test_with_the_production_cache_and_queue_no_request_computes_after_the_first(
+    client, secretariat, world, settings, monkeypatch
+):
+    """As production is configured (the database cache shared by every process, the
+    database task queue worked off by `db_worker`): after a change, and on the next day, the
+    dashboard serves the earlier figures at once, within the query limit, and queues their
+    refresh; the worker computes them."""
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "opf_cache_test",
+        }
+    }
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command("createcachetable", verbosity=0)
+    clear_caches()
+    client.force_login(secretariat)
+    client.get(DASH)  # the session settles; the very first figures are computed here
+
+    def page() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(DASH)
+        assert response.status_code == 200
+        queries = [q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
+        return len(queries), response.content.decode()
+
+    queries, html = page()
+    assert NOTE not in html and queries <= 15
+    f = FollowUp.objects.get(recommendation__report=world["report"], department=world["mine"])
+    f = services.followup_update(
+        followup=f, actor=secretariat, expected_version=None, action="Noget", responsible="X"
+    )
+    services.followup_submit(followup=f, actor=secretariat)
+    stats.forget_in_process()  # as in another web process
+    queries, html = page()
+    assert NOTE in html
+    assert queries <= 15
+    # The figures and the open round's progress, each queued once by this process.
+    page()
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+    # The worker's part (`manage.py db_worker` closes the database connection, which a
+    # test inside a transaction cannot have): each queued task called with its arguments.
+    for row in DBTaskResult.objects.filter(status="READY"):
+        queued = row.task_result
+        queued.task.call(*queued.args, **queued.kwargs)
+    DBTaskResult.objects.all().delete()
+    queries, html = page()
+    assert NOTE not in html and queries <= 15
+    assert sum(n for link, n in _figures(html, "progress") if "state=submitted" in link) == 1
+
+    # The next day (overdue counts change with the date): the day before's figures at once.
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
+    stats.forget_in_process()
+    queries, html = page()
+    assert NOTE in html and queries <= 15
+    assert DBTaskResult.objects.filter(status="READY").count() == 2
+
+
+def test_figures_replaced_by_newer_ones_expire_soon_after(monkeypatch):
+    """Each version's figures are about a megabyte at national scale: the cache keeps the
+    newest for a week and lets the one it replaced expire minutes later."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    clear_caches()
+    touched = []
+    real_touch = cache.touch
+    monkeypatch.setattr(
+        cache, "touch", lambda key, timeout: touched.append((key, timeout)) or real_touch(key)
+    )
+    now = timezone.now()
+    stats._store("test", "test:v1:day", "one", now)
+    stats._store("test", "test:v1:day", "one again", now)  # same key: nothing replaced
+    assert touched == []
+    stats._store("test", "test:v2:day", "two", now)
+    assert touched == [("test:v1:day", stats.SUPERSEDED_SECONDS)]
+    assert cache.get("test:latest") == "test:v2:day"
+    assert cache.get("test:v2:day") == ("two", now)
