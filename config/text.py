@@ -1,10 +1,17 @@
 """Danish alphabetical order for sorting in Python: æ, ø, å come after z, in that order."""
 
-# "{", "|" and "}" follow "z" in ASCII, so the three letters sort after every other one.
-_DANISH = str.maketrans({"æ": "{", "ø": "|", "å": "}"})
+import unicodedata
+
+# "{", "|" and "}" follow "z" in ASCII, so the three letters sort after every other one. As in
+# a Danish dictionary, ä sorts with æ, ö with ø and ü with y; other accents are ignored
+# (é with e).
+_DANISH = str.maketrans({"æ": "{", "ø": "|", "å": "}", "ä": "{", "ö": "|", "ü": "y"})
 
 
 def danish_key(text: str) -> str:
     """Sort key: case-insensitive, with æ < ø < å after z (as in a Danish dictionary)."""
-    folded = (text or "").lower().replace("aa", "å")
-    return folded.translate(_DANISH)
+    # Translated before decomposing: å would otherwise become a and a ring.
+    folded = (text or "").lower().replace("aa", "å").translate(_DANISH)
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
+    )

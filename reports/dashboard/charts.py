@@ -48,7 +48,8 @@ class Row:
     cells: list[Cell]
     url: str = ""
     total_url: str = ""
-    extra: list[tuple[str, str]] = field(default_factory=list)  # (text, url) after the cells
+    # After the cells: (text, url) per column, or a list of them for several links in one.
+    extra: list[tuple[str, str] | list[tuple[str, str]]] = field(default_factory=list)
     y: float = 0
     text_y: float = 0
 
@@ -134,10 +135,17 @@ class Chart:
     def table_body(self) -> SafeString:
         """The table's rows (built here for speed; links go to the filtered lists)."""
 
+        def link(text, url: str) -> str:
+            return f'<a href="{escape(url)}">{escape(str(text))}</a>' if url else escape(str(text))
+
         def cell(text, url: str, tag: str = "td", scope: str = "") -> str:
             attrs = ' scope="row"' if scope else ""
-            inner = f'<a href="{escape(url)}">{escape(str(text))}</a>' if url else escape(str(text))
-            return f"<{tag}{attrs}>{inner}</{tag}>"
+            return f"<{tag}{attrs}>{link(text, url)}</{tag}>"
+
+        def extra(item) -> str:
+            if isinstance(item, list):
+                return "<td>" + ", ".join(link(text, url) for text, url in item) + "</td>"
+            return cell(*item)
 
         rows = []
         for row in self.rows:
@@ -145,7 +153,7 @@ class Chart:
             parts += [cell(c.value, c.url) for c in row.cells]
             if self.total_headings:
                 parts.append(cell(row.total, row.total_url))
-            parts += [cell(text, url) for text, url in row.extra]
+            parts += [extra(item) for item in row.extra]
             rows.append("<tr>" + "".join(parts) + "</tr>")
         return mark_safe("".join(rows))  # noqa: S308 (every text and URL is escaped above)
 

@@ -370,12 +370,14 @@ def _recurring_themes_chart(figures, scope_ids, theme_names, links) -> Chart:
         ((t, ys) for t, ys in years.items() if len(ys) >= 2),
         key=lambda item: (-len(item[1]), danish_key(theme_names.get(item[0], ""))),
     )
+    # The number of years is not a count of list items, so it has no link; each year links
+    # to the theme's recommendations of that year, the theme to all of them.
     rows = [
         Row(
             theme_names.get(theme, "?"),
-            [Cell(len(ys), links.r(theme=theme))],
+            [Cell(len(ys))],
             url=links.r(theme=theme),
-            extra=[(", ".join(str(y) for y in sorted(ys)), "")],
+            extra=[[(str(y), links.r(theme=theme, year=y)) for y in sorted(ys)]],
         )
         for theme, ys in recurring
     ]

@@ -410,3 +410,23 @@ def test_figures_replaced_by_newer_ones_expire_soon_after(monkeypatch):
     assert touched == [("test:v1:day", stats.SUPERSEDED_SECONDS)]
     assert cache.get("test:latest") == "test:v2:day"
     assert cache.get("test:v2:day") == ("two", now)
+
+
+@pytest.mark.parametrize("who", ["secretariat", "manager"])
+def test_recurring_themes_link_each_year_to_its_recommendations(client, secretariat, world, who):
+    """The number of years is not a list's count, so it is not a link; each year opens the
+    theme's recommendations of that year (as many as the user's departments have)."""
+    client.force_login(secretariat if who == "secretariat" else world["manager"])
+    html = client.get(DASH).content.decode()
+    start = html.index('id="recurring-themes-title"')
+    table = html[start : html.index("</figure>", start)]
+    row = re.search(r"<tr><th[^>]*>(.*?)</th><td>(\d+)</td><td>(.*?)</td></tr>", table)
+    assert row and "Svartider" in row.group(1)
+    assert row.group(2) == "2"  # 2028 and 2030, no link
+    years = re.findall(r'<a href="([^"]+)">(\d{4})</a>', row.group(3))
+    assert [year for _link, year in years] == ["2028", "2030"]
+    expected = 3 if who == "secretariat" else 2  # the manager's: Min and its centre
+    for link, year in years:
+        found = client.get(unescape(link)).context["page"].rows
+        assert len(found) == expected, link
+        assert {(r.report.year, r.theme.name) for r in found} == {(int(year), "Svartider")}
