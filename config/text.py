@@ -12,6 +12,4 @@ def danish_key(text: str) -> str:
     """Sort key: case-insensitive, with æ < ø < å after z (as in a Danish dictionary)."""
     # Translated before decomposing: å would otherwise become a and a ring.
     folded = (text or "").lower().replace("aa", "å").translate(_DANISH)
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
-    )
+    return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
