@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_tasks import task
@@ -55,14 +55,26 @@ NO_STATUS = "none"
 
 def data_version() -> str:
     """One query: the newest history id of every table the dashboard reads."""
-    parts = ", ".join(
-        f"(SELECT MAX(history_id) FROM"  # noqa: S608 (table names come from the models)
-        f" {connection.ops.quote_name(m.history.model._meta.db_table)})"
-        for m in TRACKED
-    )
+    sql, params = _data_version_sql(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {parts}")
-        return "-".join(str(v or 0) for v in cursor.fetchone())
+        cursor.execute(sql, params)
+        found = dict(cursor.fetchall())
+    return "-".join(str(found.get(i) or 0) for i in range(len(TRACKED)))
+
+
+@functools.cache
+def _data_version_sql(vendor: str) -> tuple[str, tuple]:
+    """The ORM's SQL for data_version, compiled once (compiling the nine-part union took
+    longer than running it: 2.5 ms against 0.6 ms at national scale)."""
+    newest = [
+        model.history.model.objects.annotate(table=Value(i))
+        .values("table")
+        .annotate(newest=Max("history_id"))
+        .order_by()
+        for i, model in enumerate(TRACKED)
+    ]
+    union = newest[0].union(*newest[1:], all=True).values_list("table", "newest")
+    return union.query.sql_with_params()
 
 
 @dataclass
