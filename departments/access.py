@@ -61,12 +61,13 @@ class Access:
 
     def dashboard_department_ids(self) -> frozenset[int] | None:
         """Departments whose figures the dashboard shows: None means every department
-        (secretariat, ombudsman's office), else the managed ones. Raises PermissionDenied
-        for users without a dashboard."""
+        (secretariat, ombudsman's office), else, for a manager, every department they see
+        (the managed ones and any they are a case officer in), so that each figure counts
+        what the list it links to shows. Raises PermissionDenied for users without one."""
         if self.is_secretariat or self.is_ombudsman:
             return None
         if self.manager_of:
-            return self.manager_of
+            return self.member_of
         raise PermissionDenied
 
     def visible_department_ids(self) -> frozenset[int] | None:

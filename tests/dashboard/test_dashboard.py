@@ -119,7 +119,16 @@ def _figures(html: str, chart_id: str) -> list[tuple[str, int]]:
     ]
 
 
-@pytest.mark.parametrize("who", ["secretariat", "manager"])
+def _manager_of_two_and_officer_of_one(world):
+    """Manages two administrations and is a case officer in a third, which has data."""
+    user = world["manager"]
+    third = DepartmentFactory(name="Forvaltning Tre")
+    MembershipFactory(user=user, department=third, role="manager")
+    MembershipFactory(user=user, department=world["foreign"], role="case_officer")
+    return user
+
+
+@pytest.mark.parametrize("who", ["secretariat", "manager", "manager of two"])
 def test_every_progress_figure_links_to_a_list_with_that_count(client, secretariat, world, who):
     # Some variety: one submitted, one overdue.
     f = FollowUp.objects.get(recommendation__report=world["report"], department=world["mine"])
@@ -132,9 +141,13 @@ def test_every_progress_figure_links_to_a_list_with_that_count(client, secretari
         target_date=datetime.date(2020, 1, 1),
     )
     services.followup_submit(followup=FollowUp.objects.get(pk=f.pk), actor=secretariat)
+    if who == "manager of two":
+        _manager_of_two_and_officer_of_one(world)
     client.force_login(secretariat if who == "secretariat" else world["manager"])
     for params in ({}, {"department": world["mine"].pk}):
         html = client.get(DASH, params).content.decode()
+        if not params:  # the foreign administration's figures: where its list shows them
+            assert ("Forvaltning Hemmelig" in html) == (who != "manager")
         for chart_id in (
             "progress",
             "status-department",
