@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.text import all_words_in
 from departments.access import access_for
 from departments.models import Department
 from recommendations.models import AnnualReport, Recommendation
@@ -225,7 +226,8 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     # --- Lists, filters and dashboards (issue 5) ---
 
     def search(self, text: str) -> FollowUpQuerySet:
-        """Free text in the action: danish full-text search on PostgreSQL, else icontains."""
+        """Free text in the action: danish full-text search on PostgreSQL, else every word in
+        any case (config.text.all_words_in)."""
         from django.db import connections
 
         text = (text or "").strip()
@@ -237,7 +239,7 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             vector = SearchVector("action", config="danish")
             query = SearchQuery(text, config="danish", search_type="websearch")
             return self.alias(action_search=vector).filter(action_search=query)
-        return self.filter(action__icontains=text)
+        return self.filter(all_words_in("action", text))
 
     def in_round(self, round: FollowUpRound) -> FollowUpQuerySet:
         """The tasks of a round: every follow-up of its report (status rounds: approved ones)."""

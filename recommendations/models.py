@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from config.text import all_words_in
 from departments.access import access_for
 from departments.models import Department
 
@@ -145,7 +146,8 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
     # --- Lists, filters and dashboards (issue 5) ---
 
     def search(self, text: str) -> RecommendationQuerySet:
-        """Free text: PostgreSQL full-text search (danish, GIN-indexed); elsewhere icontains."""
+        """Free text: PostgreSQL full-text search (danish, GIN-indexed); elsewhere every word,
+        in any case (config.text.all_words_in)."""
         from django.db import connections
 
         text = (text or "").strip()
@@ -157,7 +159,7 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
             vector = SearchVector("text", config="danish")
             query = SearchQuery(text, config="danish", search_type="websearch")
             return self.alias(text_search=vector).filter(text_search=query)
-        return self.filter(text__icontains=text)
+        return self.filter(all_words_in("text", text))
 
     def with_followup_in(self, followups) -> RecommendationQuerySet:
         """Recommendations that have at least one follow-up in the `followups` queryset."""

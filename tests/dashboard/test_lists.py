@@ -125,6 +125,22 @@ def test_text_search_fallback_icontains(client, secretariat, tree, is_postgres):
     assert [f.pk for f in rows(client.get(FUPS, {"q": "tilbagekald"}))] == [hit.pk]
 
 
+def test_text_search_fallback_danish_letters_in_any_case_and_every_word(
+    client, secretariat, tree, is_postgres
+):
+    """SQLite's LIKE ignores case for ASCII letters only; the fallback still finds
+    "Ældreområdet" as "ÆLDREOMRÅDET" or "ældreområdet", and every word must occur."""
+    if is_postgres:
+        pytest.skip("SQLite fallback")
+    hit = followup(tree["report"], tree["parent"], text="Ældreområdet svarer for sent på klager.")
+    followup(tree["report"], tree["parent"], text="Klager over parkering.")
+    client.force_login(secretariat)
+    for q in ("Ældreområdet", "ældreområdet", "ÆLDREOMRÅDET", "klager ældreområdet"):
+        assert [r.pk for r in rows(client.get(RECS, {"q": q}))] == [hit.recommendation_id], q
+    assert len(rows(client.get(RECS, {"q": "klager"}))) == 2
+    assert rows(client.get(RECS, {"q": "klager hunde"})) == []
+
+
 @pytest.mark.postgres
 def test_text_search_danish_full_text(client, secretariat, tree):
     hit = followup(tree["report"], tree["parent"], text="Svartiderne på klager er for lange.")
