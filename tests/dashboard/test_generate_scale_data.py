@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from departments.models import Department
 from followups.models import (
@@ -46,8 +47,28 @@ def test_small_run_writes_objects_and_their_history(capsys):
     moved = FollowUp.objects.date_moved().count()
     assert TargetDateChange.objects.count() == moved
     assert TargetDateChange.history.count() == moved
-    # A moved date has a creation and a change row in the follow-up's history.
-    assert FollowUp.history.count() == 150 + moved
+    # Each follow-up's history as the services write it: created empty when the plan round
+    # opened, then written, submitted, approved or returned; a moved date comes last with
+    # the new date, the rows before it hold the first one. Nothing dated in the future.
+    now = timezone.now()
+    moved_ids = set(FollowUp.objects.date_moved().values_list("pk", flat=True))
+    for f in FollowUp.objects.all():
+        rows = list(f.history.order_by("history_id"))
+        assert (rows[0].history_type, rows[0].action, rows[0].state) == ("+", "", "draft")
+        states = [row.state for row in rows[1:]]
+        if f.pk in moved_ids:
+            assert rows[-2].target_date == f.original_target_date != f.target_date
+            states = states[:-1]
+        expected = {
+            "draft": ["draft"] if f.action else [],
+            "submitted": ["draft", "submitted"],
+            "approved": ["draft", "submitted", "approved"],
+            "returned": ["draft", "submitted", "returned"],
+        }[f.state]
+        assert states == expected, f.pk
+        last = rows[-1]
+        assert (last.action, last.target_date, last.state) == (f.action, f.target_date, f.state)
+        assert all(row.history_date <= now for row in rows)
     # The progress read model is written alongside, as the services would leave it.
     written = set(
         FollowUpProgress.objects.values_list("followup_id", "latest_status", "finished_on")

@@ -422,6 +422,31 @@ class Command(BaseCommand):
         self.hist_ids[name] += 1
         return (hid, when, None, kind, user_id)
 
+    def _followup_history(
+        self, followup: tuple, created: datetime.datetime, author: int, moved: bool
+    ) -> list[tuple]:
+        """History rows as the services write them: the task created empty when the plan
+        round opened, then written (with the first target date, if it moved later),
+        submitted and approved or returned, each a few days apart (never in the future;
+        a move comes later, with its own row)."""
+        r = self.rng
+        fid, action, responsible, target, original, state, comment, department, rec = followup
+        empty = (fid, "", "", None, None, "draft", "", department, rec)
+        rows = [empty + self._hist("followup", created, self.secretariat_id)]
+        if not action:
+            return rows
+        at = created + datetime.timedelta(days=r.randint(1, 30), hours=r.randint(0, 6))
+        written = (fid, action, responsible, original if moved else target, original)
+        steps = [(written + ("draft", "", department, rec), author)]
+        if state != "draft":
+            steps.append((written + ("submitted", "", department, rec), author))
+        if state in ("approved", "returned"):
+            steps.append((written + (state, comment, department, rec), self.secretariat_id))
+        for row, user in steps:
+            rows.append(row + self._hist("followup", min(at, self.now), user, "~"))
+            at += datetime.timedelta(days=r.randint(1, 10), hours=r.randint(0, 6))
+        return rows
+
     def _next(self, name: str) -> int:
         pk = self.ids[name]
         self.ids[name] += 1
@@ -518,9 +543,12 @@ class Command(BaseCommand):
                     rec_id,
                 )
                 followups.append(followup)
-                followup_h.append(followup + self._hist("followup", created, author))
+                followup_h.extend(self._followup_history(followup, created, author, moved))
                 if moved:
-                    when = created + datetime.timedelta(days=r.randint(30, 300))
+                    when = min(
+                        created + datetime.timedelta(days=r.randint(60, 300)),
+                        self.now - datetime.timedelta(hours=1),
+                    )
                     change = (
                         self._next("change"),
                         original,
