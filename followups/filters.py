@@ -244,8 +244,9 @@ class BaseListFilter(django_filters.FilterSet):
         user = self.request.user
         # Read-only roles see published rounds' statuses only, in the rows and the filters.
         self.published_only = access_for(user).is_read_only
-        years = AnnualReport.objects.order_by("-year").values_list("year", flat=True)
-        self.filters["year"].extra["choices"] = [(y, str(y)) for y in years]
+        reports = list(AnnualReport.objects.order_by("-year").values_list("pk", "year"))
+        self.filters["year"].extra["choices"] = [(year, str(year)) for _pk, year in reports]
+        self.reports_newest_first = [pk for pk, _year in reports]
         self.theme_names = list(Theme.objects.values_list("pk", "name"))
         self.filters["theme"].extra["choices"] = sorted(
             self.theme_names, key=lambda r: danish_key(r[1])

@@ -9,6 +9,7 @@ from followups.filters import (
     BaseListFilter,
     apply_followup_criteria,
     has_followup_criteria,
+    order_by_groups,
 )
 from followups.models import FollowUp
 from recommendations.models import Recommendation
@@ -50,7 +51,19 @@ class RecommendationFilter(BaseListFilter):
             return self.by_theme(queryset, "theme_id", ("-report__year", "number"))
         # Text searches keep these orders too (newest report first by default): at 10,000
         # recommendations per year, that finds a page of matches faster than ranking them.
-        order = ("report__year", "number") if sort == "oldest" else ("-report__year", "number")
+        oldest = sort == "oldest"
         if data.get("q"):
+            order = ("report__year", "number") if oldest else ("-report__year", "number")
             return self.search_results(queryset, order)
-        return queryset.order_by(*order)
+        # The reports in year order are groups walked on the (report, number) index: sorting
+        # by the report's year otherwise sorts every matching recommendation before the first
+        # page (45 ms for 120,000 with a follow-up filter, which keeps PostgreSQL from a
+        # top-N sort).
+        reports = self.reports_newest_first
+        return order_by_groups(
+            queryset,
+            key="report_id",
+            groups=reports[::-1] if oldest else reports,
+            within=("number",),
+            window=self._walk_window(),
+        )

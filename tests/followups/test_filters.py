@@ -228,3 +228,23 @@ def test_text_search_pages_newest_first(client, secretariat, data, monkeypatch, 
     assert listed(client, FUPS, {"q": "klagevejledningen"}, pages=pages) == expected
     page = client.get(FUPS, {"q": "klagevejledningen"}).context["page"]
     assert (page.count, page.count_capped) == (len(hits), False)
+
+
+@pytest.mark.parametrize("sort", ["", "oldest"])
+def test_recommendations_in_report_year_order_across_pages(
+    client, secretariat, plan, small_pages, sort
+):
+    """The recommendation list walks the reports in year order (not in the order they were
+    registered: an old report may be imported later), by number within each; also with a
+    follow-up criterion, which only keeps recommendations having such a follow-up."""
+    reports = [AnnualReportFactory(year=year) for year in (2031, 2029, 2030)]
+    recs = [RecommendationFactory(report=r, number=n) for r in reports for n in (3, 1, 2)]
+    for rec in recs[::2]:
+        FollowUpFactory(recommendation=rec, state="approved")
+    sign = 1 if sort == "oldest" else -1
+    expected = sorted(recs, key=lambda r: (sign * r.report.year, r.number))
+    client.force_login(secretariat)
+    params = {"sort": sort} if sort else {}
+    assert listed(client, RECS, params, pages=2) == [r.pk for r in expected]
+    with_followup = [r.pk for r in expected if r in recs[::2]]
+    assert listed(client, RECS, {**params, "state": "approved"}, pages=1) == with_followup
