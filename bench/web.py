@@ -90,6 +90,7 @@ def measure(client, url: str, n: int, warmup: int) -> dict:
     return {
         "p50_ms": round(p50, 1),
         "p95_ms": round(percentile(times, 0.95), 1),
+        "max_ms": round(max(times), 1),
         "queries": max(counts),
         "sql_ms": round(sql_ms, 1),
         "ratio": round(p50 / sql_ms, 2) if sql_ms else None,

@@ -244,6 +244,10 @@ class BaseListFilter(django_filters.FilterSet):
         user = self.request.user
         # Read-only roles see published rounds' statuses only, in the rows and the filters.
         self.published_only = access_for(user).is_read_only
+        if self.published_only:
+            # They see published action plans only, whose follow-ups are all approved: a
+            # workflow state finds nothing else (after a scan of every follow-up).
+            del self.filters["state"]
         reports = list(AnnualReport.objects.order_by("-year").values_list("pk", "year"))
         self.filters["year"].extra["choices"] = [(year, str(year)) for _pk, year in reports]
         self.reports_newest_first = [pk for pk, _year in reports]

@@ -70,9 +70,14 @@ def paginate(request: HttpRequest, queryset, decorate=None, count_queryset=None)
     shown = decorate(queryset) if decorate else queryset
     rows = list(shown[start : start + PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE and number < MAX_PAGE
+    if len(rows) <= PAGE_SIZE and (rows or number == 1):
+        # The last page: the rows before it and on it are all there is. Rare matches cost a
+        # scan of every candidate row; this spares the count doing it a second time.
+        count, capped = start + len(rows), False
+    else:
+        # One bounded count query (at most one per page, whatever the data).
+        count, capped = bounded_count(queryset if count_queryset is None else count_queryset)
     rows = rows[:PAGE_SIZE]
-    # Always one bounded count query, so the number of queries never depends on the data.
-    count, capped = bounded_count(queryset if count_queryset is None else count_queryset)
     return Page(
         rows=rows,
         number=number,

@@ -228,6 +228,31 @@ def test_pagination_is_bounded(client, secretariat, tree, monkeypatch):
     assert last.number == 2 and last.next_query is None
 
 
+def test_the_last_page_counts_its_rows_without_a_count_query(
+    client, secretariat, tree, monkeypatch
+):
+    """Rare or no matches cost a scan of every candidate row at national scale: the page
+    that holds the end of the result knows the count, so the count query is not run."""
+    from reports.dashboard import lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    for _ in range(3):
+        followup(tree["report"], tree["parent"])
+    client.force_login(secretariat)
+    client.get(FUPS)  # the session settles
+    full = _count_queries(client, FUPS)
+    assert client.get(FUPS).context["page"].count == 3
+    last = _count_queries(client, FUPS, {"page": 2})
+    assert last == full - 1
+    page = client.get(FUPS, {"page": 2}).context["page"]
+    assert (page.count, page.count_capped, page.first, page.last) == (3, False, 3, 3)
+    empty = client.get(FUPS, {"year": 1999}).context
+    assert (empty["page"].count, empty["page"].rows) == (0, [])
+    # Beyond the end: no rows to count from, so the count query tells.
+    beyond = client.get(FUPS, {"page": 5}).context["page"]
+    assert (beyond.rows, beyond.count) == ([], 3)
+
+
 def _count_queries(client, url, params=None) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params or {})
@@ -319,6 +344,8 @@ def test_council_members_see_statuses_of_published_rounds_only(
         assert rows(client.get(RECS, params)) == [], params
     assert [f.pk for f in rows(client.get(FUPS, {"status": "none"}))] == [followup.pk]
     assert [f.pk for f in rows(client.get(FUPS, {"completion": "open"}))] == [followup.pk]
+    # Their follow-ups are all approved (published plans): no workflow-state filter.
+    assert "state" not in client.get(FUPS).context["form"].fields
     history = client.get(reverse("followups:history", args=[followup.pk]))
     assert history.status_code == 200
     assert "Hemmeligt endnu" not in history.content.decode()
