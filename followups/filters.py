@@ -251,6 +251,9 @@ class BaseListFilter(django_filters.FilterSet):
         reports = list(AnnualReport.objects.order_by("-year").values_list("pk", "year"))
         self.filters["year"].extra["choices"] = [(year, str(year)) for _pk, year in reports]
         self.reports_newest_first = [pk for pk, _year in reports]
+        # A year is filtered as its report's id: an equality on the rows' own column, which
+        # the walks' index scans can use (a join to the report would be tested row by row).
+        self.report_of_year = {year: pk for pk, year in reports}
         self.theme_names = list(Theme.objects.values_list("pk", "name"))
         self.filters["theme"].extra["choices"] = sorted(
             self.theme_names, key=lambda r: danish_key(r[1])
@@ -297,6 +300,16 @@ class BaseListFilter(django_filters.FilterSet):
             return matches.order_by(*order)
         first = matches.order_by(*order).values("pk")[: self.window]
         return self.queryset.filter(pk__in=first).order_by(*order)
+
+    def text_search_walks(self, matches) -> bool:
+        """Whether a text search reads the rows in the list's order and tests their text
+        (common words: a page of matches comes after a few hundred rows) rather than
+        collecting every match from the GIN index and sorting them (rare words: the walk
+        would test thousands of rows). The same rule as walking groups (`walk_pays`): a
+        word in 11 % of 600,000 follow-ups took 130 ms from the index, 5 ms walked."""
+        if self.window is None or connections[matches.db].vendor != "postgresql":
+            return False
+        return walk_pays(estimated_rows(matches), self.window, _table_rows(matches))
 
     def _walk_window(self) -> int | None:
         # A text search takes its matches from the GIN index; walking groups would test the
@@ -347,7 +360,7 @@ class FollowUpFilter(BaseListFilter):
         data = self.form.cleaned_data
         queryset = queryset.search(data.get("q") or "")
         if data.get("year"):
-            queryset = queryset.filter(recommendation__report__year=data["year"])
+            queryset = queryset.filter(recommendation__report_id=self.report_of_year[data["year"]])
         if data.get("round"):
             round = self.rounds[int(data["round"])]
             queryset = queryset.in_round(round)
@@ -379,7 +392,7 @@ class FollowUpFilter(BaseListFilter):
             )
         if sort == "target_date":
             return queryset.order_by("target_date", "pk")
-        if data.get("q"):
+        if data.get("q") and not self.text_search_walks(queryset):
             # The order as an expression no index provides: PostgreSQL then takes the
             # matches from the GIN index instead of walking the newest-first index and
             # testing every row's text (seconds when two common words rarely meet).

@@ -33,10 +33,15 @@ class RecommendationFilter(BaseListFilter):
             return self.matching
         data = self.form.cleaned_data
         queryset = queryset.search(data.get("q") or "")
+        reports = self.reports_newest_first
         if data.get("year"):
-            queryset = queryset.filter(report__year=data["year"])
+            report = self.report_of_year[data["year"]]
+            queryset = queryset.filter(report_id=report)
+            reports = [report]
         if data.get("round"):
-            queryset = queryset.filter(report_id=self.rounds[int(data["round"])].report_id)
+            report = self.rounds[int(data["round"])].report_id
+            queryset = queryset.filter(report_id=report)
+            reports = [pk for pk in reports if pk == report]
         if data.get("theme"):
             queryset = queryset.filter(theme_id=int(data["theme"]))
         if has_followup_criteria(data):
@@ -52,18 +57,18 @@ class RecommendationFilter(BaseListFilter):
         # Text searches keep these orders too (newest report first by default): at 10,000
         # recommendations per year, that finds a page of matches faster than ranking them.
         oldest = sort == "oldest"
-        if data.get("q"):
+        walk_text = bool(data.get("q")) and self.text_search_walks(queryset)
+        if data.get("q") and not walk_text:
             order = ("report__year", "number") if oldest else ("-report__year", "number")
             return self.search_results(queryset, order)
         # The reports in year order are groups walked on the (report, number) index: sorting
         # by the report's year otherwise sorts every matching recommendation before the first
         # page (45 ms for 120,000 with a follow-up filter, which keeps PostgreSQL from a
         # top-N sort).
-        reports = self.reports_newest_first
         return order_by_groups(
             queryset,
             key="report_id",
             groups=reports[::-1] if oldest else reports,
             within=("number",),
-            window=self._walk_window(),
+            window=self.window if walk_text else self._walk_window(),
         )
