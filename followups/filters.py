@@ -251,8 +251,10 @@ class BaseListFilter(django_filters.FilterSet):
         reports = list(AnnualReport.objects.order_by("-year").values_list("pk", "year"))
         self.filters["year"].extra["choices"] = [(year, str(year)) for _pk, year in reports]
         self.reports_newest_first = [pk for pk, _year in reports]
-        # A year is filtered as its report's id: an equality on the rows' own column, which
-        # the walks' index scans can use (a join to the report would be tested row by row).
+        # The recommendation list filters a year as its report's id: an equality on its rows'
+        # own column, which its walk's index scans use (a join to the report would be tested
+        # row by row). The follow-up list keeps the join: PostgreSQL plans its overdue+year
+        # count better with it (19 ms against 28 ms at national scale).
         self.report_of_year = {year: pk for pk, year in reports}
         self.theme_names = list(Theme.objects.values_list("pk", "name"))
         self.filters["theme"].extra["choices"] = sorted(
@@ -364,7 +366,7 @@ class FollowUpFilter(BaseListFilter):
         data = self.form.cleaned_data
         queryset = queryset.search(data.get("q") or "")
         if data.get("year"):
-            queryset = queryset.filter(recommendation__report_id=self.report_of_year[data["year"]])
+            queryset = queryset.filter(recommendation__report__year=data["year"])
         if data.get("round"):
             round = self.rounds[int(data["round"])]
             queryset = queryset.in_round(round)
