@@ -17,6 +17,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Lookup,
     Value,
     When,
 )
@@ -52,7 +53,10 @@ def in_danish_order(names: list[tuple[int, str]]) -> list[int]:
 
 def estimated_rows(queryset) -> int:
     """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is run)."""
-    plan = json.loads(queryset.order_by().explain(format="json"))
+    text = queryset.order_by().explain(format="json")
+    if not text:  # a query Django knows to be empty (e.g. pk__in=[]) is not sent
+        return 0
+    plan = json.loads(text)
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
@@ -173,6 +177,45 @@ def apply_followup_criteria(
     if data.get("moved"):
         queryset = queryset.date_moved()
     return queryset
+
+
+class AnyOf(Lookup):
+    """`lhs = ANY(%s)` with the values as one array parameter (PostgreSQL). Django's `__in`
+    sends one parameter per value: planning a query with 2,500 of them took 55 ms."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+# A follow-up criterion that PostgreSQL expects at most this many follow-ups to meet is
+# resolved to their recommendations first (see few_recommendation_ids).
+FEW_FOLLOWUPS = 5_000
+
+
+def few_recommendation_ids(criteria) -> set[int] | None:
+    """The recommendations of the follow-ups meeting `criteria` when they are few, else None.
+
+    The recommendation list otherwise tests each recommendation, in its order, for a
+    matching follow-up until a page is full, and its count does so again: with a rare
+    criterion (overdue in one department) that tests most of 120,000 recommendations
+    (150-210 ms). Few matching follow-ups are found faster from their own side (an index on
+    the department, say). On PostgreSQL's estimate (one EXPLAIN); at most FEW_FOLLOWUPS + 1
+    rows are read, and None is returned if there are more after all.
+    """
+    if connections[criteria.db].vendor != "postgresql":
+        return None
+    if estimated_rows(criteria) > FEW_FOLLOWUPS:
+        return None
+    ids = list(criteria.order_by().values_list("recommendation_id", flat=True)[: FEW_FOLLOWUPS + 1])
+    return set(ids) if len(ids) <= FEW_FOLLOWUPS else None
 
 
 def has_followup_criteria(data: dict[str, Any]) -> bool:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from followups.filters import (
+    AnyOf,
     BaseListFilter,
     apply_followup_criteria,
+    few_recommendation_ids,
     has_followup_criteria,
     order_by_groups,
 )
@@ -49,7 +52,11 @@ class RecommendationFilter(BaseListFilter):
             criteria = apply_followup_criteria(
                 followups, data, self.children, published_only=self.published_only
             )
-            queryset = queryset.with_followup_in(criteria)
+            few = few_recommendation_ids(criteria)
+            if few is None:
+                queryset = queryset.with_followup_in(criteria)
+            else:
+                queryset = queryset.filter(AnyOf(F("pk"), sorted(few))) if few else queryset.none()
         self.matching = queryset
         sort = data.get("sort")
         if sort == "theme":

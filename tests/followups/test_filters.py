@@ -249,3 +249,38 @@ def test_recommendations_in_report_year_order_across_pages(
     assert listed(client, RECS, params, pages=2) == [r.pk for r in expected]
     with_followup = [r.pk for r in expected if r in recs[::2]]
     assert listed(client, RECS, {**params, "state": "approved"}, pages=1) == with_followup
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("few", [0, 5_000])
+@pytest.mark.parametrize(
+    "params", [{"state": "approved"}, {"written": "true", "sort": "oldest"}, {"moved": "true"}]
+)
+def test_recommendation_list_resolves_few_follow_ups_to_their_recommendations(
+    client, secretariat, monkeypatch, small_pages, few, params
+):
+    """A follow-up criterion met by few follow-ups (on PostgreSQL's estimate) is resolved to
+    their recommendations first (few=5,000), otherwise each recommendation is tested (few=0):
+    the same pages either way, also when nothing matches."""
+    monkeypatch.setattr(filters, "FEW_FOLLOWUPS", few)
+    reports = [AnnualReportFactory(year=year) for year in (2031, 2029, 2030)]
+    recs = [RecommendationFactory(report=r, number=n) for r in reports for n in (3, 1, 2)]
+    for i, rec in enumerate(recs):
+        FollowUpFactory(recommendation=rec, state="approved" if i % 2 else "draft", action="x")
+    sign = 1 if params.get("sort") == "oldest" else -1
+    ordered = sorted(recs, key=lambda r: (sign * r.report.year, r.number))
+    matching = {
+        "state": {r.pk for i, r in enumerate(recs) if i % 2},
+        "written": {r.pk for r in recs},
+        "moved": set(),
+    }[next(iter(params))]
+    expected = [r.pk for r in ordered if r.pk in matching]
+    client.force_login(secretariat)
+    assert listed(client, RECS, params, pages=2) == expected
+    page = client.get(RECS, params).context["page"]
+    assert page.count == len(expected)
+
+
+@pytest.mark.postgres
+def test_estimated_rows_of_a_query_django_knows_to_be_empty():
+    assert filters.estimated_rows(FollowUp.objects.filter(pk__in=[])) == 0
