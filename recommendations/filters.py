@@ -52,6 +52,12 @@ class RecommendationFilter(BaseListFilter):
             criteria = apply_followup_criteria(
                 followups, data, self.children, published_only=self.published_only
             )
+            # Narrowed as the recommendations are, so that finding few follow-ups reads
+            # only their report's or theme's.
+            if len(reports) < len(self.reports_newest_first):
+                criteria = criteria.filter(recommendation__report_id__in=reports)
+            if data.get("theme"):
+                criteria = criteria.filter(recommendation__theme_id=int(data["theme"]))
             few = few_recommendation_ids(criteria)
             if few is None:
                 queryset = queryset.with_followup_in(criteria)
