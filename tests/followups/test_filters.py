@@ -279,6 +279,14 @@ def test_recommendation_list_resolves_few_follow_ups_to_their_recommendations(
     assert listed(client, RECS, params, pages=2) == expected
     page = client.get(RECS, params).context["page"]
     assert page.count == len(expected)
+    # With a year and a theme (which narrow the follow-ups resolved, too).
+    theme, year = recs[1].theme, recs[1].report.year
+    narrowed = [
+        r.pk for r in ordered if r.pk in matching and r.report.year == year and r.theme == theme
+    ]
+    assert narrowed == ([recs[1].pk] if recs[1].pk in matching else [])
+    narrow = {**params, "year": year, "theme": theme.pk}
+    assert listed(client, RECS, narrow, pages=1) == narrowed
 
 
 @pytest.mark.postgres
