@@ -15,8 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from followups.filters import FollowUpFilter
 from followups.models import ActionStatus, FollowUp
-from recommendations.filters import RecommendationFilter
 from recommendations.models import Recommendation
+from reports.dashboard.filters import RecommendationFilter
 
 PAGE_SIZE = 50
 # Counting stops here: no COUNT(*) over the whole table on every request.

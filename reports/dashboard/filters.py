@@ -1,4 +1,5 @@
-"""Filters for the recommendation list (django-filter)."""
+"""Filters for the recommendation list (django-filter). It lives with the dashboard's lists in
+`reports`, the layer that reads across apps: its follow-up criteria come from `followups`."""
 
 from __future__ import annotations
 

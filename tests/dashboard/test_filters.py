@@ -1,4 +1,4 @@
-"""The recommendation list's text search (recommendations.filters, search_results)."""
+"""The recommendation list's text search (reports.dashboard.filters, search_results)."""
 
 import pytest
 from django.db import connection
