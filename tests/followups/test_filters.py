@@ -2,6 +2,7 @@
 
 import json
 import random
+import re
 
 import pytest
 from django.db import connection
@@ -226,7 +227,13 @@ def test_text_search_pages_newest_first(client, secretariat, data, monkeypatch, 
     client.force_login(secretariat)
     expected = [f.pk for f in sorted(hits, key=lambda f: (-f.recommendation_id, f.pk))]
     pages = -(-len(hits) // page_size)
-    assert listed(client, FUPS, {"q": "klagevejledningen"}, pages=pages) == expected
+    with CaptureQueriesContext(connection) as ctx:
+        assert listed(client, FUPS, {"q": "klagevejledningen"}, pages=pages) == expected
+    # The plan asked for: the GIN plan orders by an expression no index provides.
+    by_expression = any(
+        re.search(r'"recommendation_id"\s*\*\s*-1', q["sql"]) for q in ctx.captured_queries
+    )
+    assert by_expression == (plan == "sorted")
     page = client.get(FUPS, {"q": "klagevejledningen"}).context["page"]
     assert (page.count, page.count_capped) == (len(hits), False)
 
@@ -276,7 +283,11 @@ def test_recommendation_list_resolves_few_follow_ups_to_their_recommendations(
     }[next(iter(params))]
     expected = [r.pk for r in ordered if r.pk in matching]
     client.force_login(secretariat)
-    assert listed(client, RECS, params, pages=2) == expected
+    with CaptureQueriesContext(connection) as ctx:
+        assert listed(client, RECS, params, pages=2) == expected
+    # The path asked for: recommendations by an array of their ids, or tested one by one.
+    resolved = any("= ANY(" in q["sql"] for q in ctx.captured_queries)
+    assert resolved == (few > 0 and bool(matching))
     page = client.get(RECS, params).context["page"]
     assert page.count == len(expected)
     # With a year and a theme (which narrow the follow-ups resolved, too).
