@@ -56,8 +56,14 @@ def _query_with_page(request: HttpRequest, number: int) -> str:
 
 
 def bounded_count(queryset) -> tuple[int, bool]:
-    """The number of rows, counting at most COUNT_LIMIT + 1 (one cheap query)."""
-    n = queryset.order_by()[: COUNT_LIMIT + 1].count()
+    """The number of rows, counting at most COUNT_LIMIT + 1 (one cheap query).
+
+    The rows are counted newest first (by primary key, which grows with time), as the lists
+    show them: PostgreSQL otherwise often reads from the oldest rows, and criteria that mostly
+    the newest rows meet (no status yet, a draft) then cost a scan of nearly every row before
+    the first match (a follow-up list with status=none: 161 ms against a few at national
+    scale)."""
+    n = queryset.order_by("-pk")[: COUNT_LIMIT + 1].count()
     return min(n, COUNT_LIMIT), n > COUNT_LIMIT
 
 
