@@ -150,14 +150,23 @@ def apply_followup_criteria(
     today: datetime.date | None = None,
     *,
     published_only: bool = False,
+    visible: frozenset[int] | None = None,
 ):
     """Narrow a FollowUp queryset by the follow-up criteria in cleaned form data.
 
-    `published_only`: statuses count only from published rounds (read-only roles)."""
+    `published_only`: statuses count only from published rounds (read-only roles).
+    `visible`: the departments the queryset is already restricted to (None: all). A
+    department filter covering all of them adds no condition: PostgreSQL would take the two
+    conditions on one column as independent and expect a thirtieth of the rows (a manager's
+    own department: 699 follow-ups expected, 20,132 found, and the plan for few taken)."""
     ids = None
     if data.get("department"):
         root = int(data["department"])
         ids = {root} if data.get("only_this") else descendant_ids({root}, children)
+        if visible is not None:
+            ids &= visible
+            if ids == visible:
+                ids = None
     if data.get("status"):
         queryset = queryset.with_latest_status_in(
             [data["status"]], department_ids=ids, published_only=published_only
@@ -418,7 +427,11 @@ class FollowUpFilter(BaseListFilter):
         if data.get("theme"):
             queryset = queryset.filter(recommendation__theme_id=int(data["theme"]))
         queryset = self.matching = apply_followup_criteria(
-            queryset, data, self.children, published_only=self.published_only
+            queryset,
+            data,
+            self.children,
+            published_only=self.published_only,
+            visible=self.visible,
         )
         # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
         # first page never sorts 600,000 rows.

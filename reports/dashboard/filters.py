@@ -51,7 +51,11 @@ class RecommendationFilter(BaseListFilter):
         if has_followup_criteria(data):
             followups = FollowUp.objects.visible_to(self.request.user)
             criteria = apply_followup_criteria(
-                followups, data, self.children, published_only=self.published_only
+                followups,
+                data,
+                self.children,
+                published_only=self.published_only,
+                visible=self.visible,
             )
             # Narrowed as the recommendations are, so that finding few follow-ups reads
             # only their report's or theme's.

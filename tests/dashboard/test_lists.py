@@ -195,6 +195,24 @@ def test_members_never_see_other_departments(client, tree, role):
     }
 
 
+def test_a_department_filter_covering_all_a_member_sees_adds_no_condition(client, tree):
+    """A manager's own department is all they see: filtering by it must not add a second
+    condition on the department, which PostgreSQL would take as independent of the first
+    and expect a thirtieth of the rows."""
+    in_parent = followup(tree["report"], tree["parent"])
+    in_child = followup(tree["report"], tree["child"])
+    followup(tree["report"], tree["other"])
+    client.force_login(MembershipFactory(department=tree["parent"], role="manager").user)
+    assert {f.pk for f in rows(client.get(FUPS, {"department": tree["child"].pk}))} == {in_child.pk}
+    recs = rows(client.get(RECS, {"department": tree["parent"].pk, "status": "none"}))
+    assert {r.pk for r in recs} == {in_parent.recommendation_id, in_child.recommendation_id}
+    with CaptureQueriesContext(connection) as ctx:
+        found = rows(client.get(FUPS, {"department": tree["parent"].pk}))
+    assert {f.pk for f in found} == {in_parent.pk, in_child.pk}
+    (listed,) = [q["sql"] for q in ctx.captured_queries if "LIMIT 51" in q["sql"]]
+    assert listed.count('"followups_followup"."department_id" IN') == 1, listed
+
+
 def test_council_sees_only_published_plans(client, council, tree):
     report2 = AnnualReportFactory(year=2031)
     hidden = followup(tree["report"], tree["parent"])
@@ -226,6 +244,24 @@ def test_pagination_is_bounded(client, secretariat, tree, monkeypatch):
     assert "page=2" in page.next_query
     last = client.get(FUPS, {"page": 99}).context["page"]
     assert last.number == 2 and last.next_query is None
+
+
+def test_the_bounded_count_reads_the_newest_rows_first(client, secretariat, tree, monkeypatch):
+    """Criteria that mostly new rows meet (no status yet, a draft) are counted from the
+    newest rows, as the list shows them, so that PostgreSQL stops at the cap early."""
+    from reports.dashboard import lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 2)
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(lists, "MAX_PAGE", 2)
+    for _ in range(5):
+        followup(tree["report"], tree["parent"])
+    client.force_login(secretariat)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(FUPS).context["page"]
+    assert (page.count, page.count_capped) == (3, True)
+    (count_sql,) = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"]]
+    assert 'ORDER BY "followups_followup"."id" DESC LIMIT 4' in count_sql
 
 
 def test_the_last_page_counts_its_rows_without_a_count_query(
