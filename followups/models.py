@@ -157,11 +157,9 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         access = access_for(user)
         if access.is_read_only:
             published = FollowUpRound.objects.filter(
-                report_id=OuterRef("recommendation__report_id"),
-                kind=FollowUpRound.Kind.PLAN,
-                state=FollowUpRound.State.PUBLISHED,
-            )
-            return self.filter(Exists(published))
+                kind=FollowUpRound.Kind.PLAN, state=FollowUpRound.State.PUBLISHED
+            ).values("report_id")
+            return self.filter(recommendation__report_id__in=published)
         ids = access.visible_department_ids()
         return self if ids is None else self.for_department(ids)
 
