@@ -282,9 +282,11 @@ class BaseListFilter(django_filters.FilterSet):
     )
 
     SORT_CHOICES: list[tuple[str, Any]] = []
-    # Set by filter_queryset: the matching rows before sorting, for counting them (a sort
-    # by group may restrict `qs` to the rows its pages can show, which count the same but
-    # cost the walk again).
+    # Set by filter_queryset: the matching rows, for counting them, in the order to count
+    # them in (see reports.dashboard.lists.bounded_count): the list's newest-first order, or
+    # none for a text search (its matches come from the GIN index). A sort by group may
+    # restrict `qs` to the rows its pages can show, which count the same but cost the walk
+    # again.
     matching = None
 
     def __init__(self, *args, window: int | None = None, **kwargs):
@@ -426,7 +428,7 @@ class FollowUpFilter(BaseListFilter):
                 queryset = queryset.reported_in(round, reported=data["reported"] == "yes")
         if data.get("theme"):
             queryset = queryset.filter(recommendation__theme_id=int(data["theme"]))
-        queryset = self.matching = apply_followup_criteria(
+        queryset = apply_followup_criteria(
             queryset,
             data,
             self.children,
@@ -436,6 +438,7 @@ class FollowUpFilter(BaseListFilter):
         # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
         # first page never sorts 600,000 rows.
         newest = ("-recommendation_id", "pk")
+        self.matching = queryset.order_by() if data.get("q") else queryset.order_by(*newest)
         sort = data.get("sort")
         if sort == "theme":
             return self.by_theme(queryset, "recommendation__theme_id", newest)

@@ -68,7 +68,8 @@ class RecommendationFilter(BaseListFilter):
                 queryset = queryset.with_followup_in(criteria)
             else:
                 queryset = queryset.filter(AnyOf(F("pk"), sorted(few))) if few else queryset.none()
-        self.matching = queryset
+        # Counted newest first, as shown (recommendations' ids grow with their reports).
+        self.matching = queryset.order_by() if data.get("q") else queryset.order_by("-pk")
         sort = data.get("sort")
         if sort == "theme":
             return self.by_theme(queryset, "theme_id", ("-report__year", "number"))

@@ -58,19 +58,21 @@ def _query_with_page(request: HttpRequest, number: int) -> str:
 def bounded_count(queryset) -> tuple[int, bool]:
     """The number of rows, counting at most COUNT_LIMIT + 1 (one cheap query).
 
-    The rows are counted newest first (by primary key, which grows with time), as the lists
-    show them: PostgreSQL otherwise often reads from the oldest rows, and criteria that mostly
-    the newest rows meet (no status yet, a draft) then cost a scan of nearly every row before
-    the first match (a follow-up list with status=none: 161 ms against a few at national
+    They are counted in the queryset's own order, if it has one (the filters give the list's
+    order, newest first): PostgreSQL then stops at the cap after about the rows the list's
+    twentieth page reads. Unordered, it often reads from the oldest rows, and criteria that
+    mostly the newest rows meet (no status yet, a draft) cost a scan of nearly every row
+    before the first match (follow-ups with status=none: 161 ms against 4 ms at national
     scale)."""
-    n = queryset.order_by("-pk")[: COUNT_LIMIT + 1].count()
+    n = queryset[: COUNT_LIMIT + 1].count()
     return min(n, COUNT_LIMIT), n > COUNT_LIMIT
 
 
 def paginate(request: HttpRequest, queryset, decorate=None, count_queryset=None) -> Page:
     """One page of PAGE_SIZE rows; the count is bounded; `decorate` adds display annotations.
 
-    `count_queryset`: the same rows, cheaper to count (e.g. without the sort)."""
+    `count_queryset`: the same rows, cheaper to count (e.g. without the sort); without it,
+    the rows are counted unordered."""
     number = _page_number(request)
     start = (number - 1) * PAGE_SIZE
     shown = decorate(queryset) if decorate else queryset
@@ -82,7 +84,9 @@ def paginate(request: HttpRequest, queryset, decorate=None, count_queryset=None)
         count, capped = start + len(rows), False
     else:
         # One bounded count query (at most one per page, whatever the data).
-        count, capped = bounded_count(queryset if count_queryset is None else count_queryset)
+        count, capped = bounded_count(
+            queryset.order_by() if count_queryset is None else count_queryset
+        )
     rows = rows[:PAGE_SIZE]
     return Page(
         rows=rows,
