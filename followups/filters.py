@@ -151,6 +151,7 @@ def apply_followup_criteria(
     *,
     published_only: bool = False,
     visible: frozenset[int] | None = None,
+    plan_reports: list[int] | None = None,
 ):
     """Narrow a FollowUp queryset by the follow-up criteria in cleaned form data.
 
@@ -158,7 +159,8 @@ def apply_followup_criteria(
     `visible`: the departments the queryset is already restricted to (None: all). A
     department filter covering all of them adds no condition: PostgreSQL would take the two
     conditions on one column as independent and expect a thirtieth of the rows (a manager's
-    own department: 699 follow-ups expected, 20,132 found, and the plan for few taken)."""
+    own department: 699 follow-ups expected, 20,132 found, and the plan for few taken).
+    `plan_reports`: for read-only roles, the reports whose action plan is published."""
     ids = None
     if data.get("department"):
         root = int(data["department"])
@@ -168,9 +170,18 @@ def apply_followup_criteria(
             if ids == visible:
                 ids = None
     if data.get("status"):
+        # A status in the departments asked for or, for members, seen: the read model's
+        # (department, status) index finds those follow-ups.
         queryset = queryset.with_latest_status_in(
-            [data["status"]], department_ids=ids, published_only=published_only
+            [data["status"]],
+            department_ids=ids if ids is not None else visible,
+            published_only=published_only,
         )
+        if plan_reports is not None:
+            # Read-only roles see published plans' follow-ups only (visible_to): said again
+            # on the read model's copy of the report, as a list of ids, the (status, report,
+            # recommendation) index skips the rest (the newest report's, without a status).
+            queryset = queryset.filter(progress__report_id__in=plan_reports)
     elif ids is not None:
         queryset = queryset.filter(department_id__in=ids)
     if data.get("state"):
@@ -332,6 +343,15 @@ class BaseListFilter(django_filters.FilterSet):
         ]
         self.filters["sort"].extra["choices"] = self.SORT_CHOICES
 
+    def published_plan_reports(self) -> list[int] | None:
+        """For read-only roles, the reports whose action plan is published (from the rounds
+        they see: published ones only); None for everyone else."""
+        if not self.published_only:
+            return None
+        return sorted(
+            {r.report_id for r in self.rounds.values() if r.kind == FollowUpRound.Kind.PLAN}
+        )
+
     def _unused(self, queryset, name, value):  # pragma: no cover - see filter_queryset
         return queryset
 
@@ -420,7 +440,11 @@ class FollowUpFilter(BaseListFilter):
         data = self.form.cleaned_data
         queryset = queryset.search(data.get("q") or "")
         if data.get("year"):
-            queryset = queryset.filter(recommendation__report__year=data["year"])
+            if data.get("status"):
+                # From the read model's (status, report, recommendation) index.
+                queryset = queryset.filter(progress__report_id=self.report_of_year[data["year"]])
+            else:
+                queryset = queryset.filter(recommendation__report__year=data["year"])
         if data.get("round"):
             round = self.rounds[int(data["round"])]
             queryset = queryset.in_round(round)
@@ -434,10 +458,16 @@ class FollowUpFilter(BaseListFilter):
             self.children,
             published_only=self.published_only,
             visible=self.visible,
+            plan_reports=self.published_plan_reports(),
         )
         # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
         # first page never sorts 600,000 rows.
         newest = ("-recommendation_id", "pk")
+        if data.get("status"):
+            # The same order, read from the read model's (status, recommendation) index:
+            # rows with the status come newest first without testing the rows without it
+            # (the newest report's follow-ups have no status yet).
+            newest = ("-progress__recommendation_id", "pk")
         self.matching = queryset.order_by() if data.get("q") else queryset.order_by(*newest)
         sort = data.get("sort")
         if sort == "theme":

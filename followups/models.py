@@ -6,7 +6,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import NullIf
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -156,9 +157,7 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             return self.none()
         access = access_for(user)
         if access.is_read_only:
-            published = FollowUpRound.objects.filter(
-                kind=FollowUpRound.Kind.PLAN, state=FollowUpRound.State.PUBLISHED
-            ).values("report_id")
+            published = FollowUpRound.objects.plans().published().values("report_id")
             return self.filter(recommendation__report_id__in=published)
         ids = access.visible_department_ids()
         return self if ids is None else self.for_department(ids)
@@ -179,12 +178,12 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         return self.filter(state=FollowUp.State.SUBMITTED)
 
     def with_latest_status(self, *, published_only: bool = False) -> FollowUpQuerySet:
-        """Annotate `latest_status` (None or "": no status yet) from the progress read model.
+        """Annotate `latest_status` (None: no status yet) from the progress read model.
 
         `published_only`: as read-only roles see it, from published rounds' statuses only
         (the rounds `FollowUpRound.objects.visible_to` shows them)."""
         status, _finished = _progress_fields(published_only)
-        return self.annotate(latest_status=F(f"progress__{status}"))
+        return self.annotate(latest_status=NullIf(F(f"progress__{status}"), Value("")))
 
     def progress_by_department(self):
         """Per department: tasks, written, submitted, approved, returned (one query)."""
@@ -259,15 +258,11 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         (department, status) index: one index lookup instead of joining two large sets.
         `published_only`: counting published rounds' statuses only (read-only roles).
         """
-        statuses = list(statuses)
         field, _finished = _progress_fields(published_only)
-        condition = Q(**{f"progress__{field}__in": [s for s in statuses if s != "none"]})
-        if "none" in statuses:
-            condition |= Q(progress__isnull=True)
-            if published_only:
-                condition |= Q(progress__published_status="")
+        values = ["" if s == "none" else s for s in statuses]
+        condition = Q(**{f"progress__{field}__in": values})
         if department_ids is not None:
-            if "none" in statuses or published_only:
+            if published_only:
                 return self.filter(condition, department_id__in=department_ids)
             return self.filter(condition, progress__department_id__in=department_ids)
         return self.filter(condition)
@@ -572,17 +567,21 @@ class FollowUpProgress(models.Model):
 
     Lists and the dashboard filter and count by the latest status and by "finished or not";
     reading that from StatusUpdate needs a subquery per follow-up (seconds at national
-    scale). This table holds it per follow-up, with the department beside it so that
-    "department X, status Y" is one index lookup.
+    scale). This table holds it per follow-up, with the department, the recommendation and
+    its report beside it (none of them ever changes): "department X, status Y" is one index
+    lookup, and a list filtered by status (and year) reads its rows newest recommendation
+    first from the (status, [report,] recommendation) indexes instead of testing every
+    follow-up of the newest report, which has no status yet.
 
-    Read-only roles (council members) see only the statuses of published rounds, so the
-    same two values are kept again over published rounds' statuses alone
+    Every follow-up has a row, created with it; `latest_status` is "" while it has no
+    status. Read-only roles (council members) see only the statuses of published rounds, so
+    the same two values are kept again over published rounds' statuses alone
     (`published_status`, "" if none, and `published_finished_on`).
 
-    Not domain data, so no history and no admin: every value follows from StatusUpdate and
-    FollowUpRound and is recomputed by followups.services.followup_progress_refresh(),
-    which every service writing status updates, round deadlines or publishing a round
-    calls. A follow-up without status updates has no row.
+    Not domain data, so no history and no admin: every value follows from FollowUp,
+    StatusUpdate and FollowUpRound and is recomputed by
+    followups.services.followup_progress_refresh(), which every service creating follow-ups,
+    writing status updates, round deadlines or publishing a round calls.
     """
 
     followup = models.OneToOneField(
@@ -599,11 +598,26 @@ class FollowUpProgress(models.Model):
         related_name="+",
         db_index=False,  # the (department, latest_status) index serves it
     )
+    recommendation = models.ForeignKey(
+        Recommendation,
+        verbose_name=_("recommendation"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the (status, recommendation) indexes serve it
+    )
+    report = models.ForeignKey(
+        AnnualReport,
+        verbose_name=_("annual report"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the (status, report, recommendation) indexes serve it
+    )
     latest_status = models.CharField(
         _("latest status"),
         max_length=20,
+        blank=True,
         choices=ActionStatus.choices,
-        help_text=_("The status of the latest round (by deadline) with a status."),
+        help_text=_("The status of the latest round (by deadline) with a status; empty if none."),
     )
     finished_on = models.DateField(
         _("finished on"),
@@ -630,8 +644,18 @@ class FollowUpProgress(models.Model):
         verbose_name_plural = _("follow-up progress")
         indexes = [
             models.Index(fields=["department", "latest_status"], name="progress_dept_status"),
-            models.Index(fields=["latest_status"], name="progress_status"),
-            models.Index(fields=["published_status"], name="progress_published_status"),
+            models.Index(fields=["latest_status", "recommendation"], name="progress_status_rec"),
+            models.Index(
+                fields=["published_status", "recommendation"], name="progress_published_rec"
+            ),
+            models.Index(
+                fields=["latest_status", "report", "recommendation"],
+                name="progress_status_report_rec",
+            ),
+            models.Index(
+                fields=["published_status", "report", "recommendation"],
+                name="progress_published_report_rec",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -114,6 +114,7 @@ def followups_create_tasks(*, report: AnnualReport, actor) -> list[FollowUp]:
             followup = FollowUp(recommendation=recommendation, department=department)
             save_tracked(followup, actor=actor)
             created.append(followup)
+    _progress_start(created)
     return created
 
 
@@ -139,7 +140,21 @@ def followup_record(
         state=FollowUp.State.APPROVED if action else FollowUp.State.DRAFT,
     )
     save_tracked(followup, actor=actor)
+    _progress_start([followup])
     return followup
+
+
+def _progress_start(followups: list[FollowUp]) -> None:
+    """New follow-ups' rows in the progress read model: no status yet."""
+    FollowUpProgress.objects.bulk_create(
+        FollowUpProgress(
+            followup_id=f.pk,
+            department_id=f.department_id,
+            recommendation_id=f.recommendation_id,
+            report_id=f.recommendation.report_id,
+        )
+        for f in followups
+    )
 
 
 def _round_locked(round: FollowUpRound) -> FollowUpRound:
@@ -461,15 +476,12 @@ PROGRESS_CHUNK = 5000
 @transaction.atomic
 def followup_progress_refresh(*, followup_ids: Iterable[int] | None = None) -> int:
     """Recompute FollowUpProgress for these follow-ups (None: all of them) from their status
-    updates; returns the number of rows written. Called by every service that writes status
-    updates or round deadlines; `manage.py refresh_progress` runs it for everything."""
+    updates; returns the number of rows written (one per follow-up). Called by every service
+    that creates follow-ups or writes status updates or round deadlines; `manage.py
+    refresh_progress` runs it for everything."""
     if followup_ids is None:
         FollowUpProgress.objects.all().delete()
-        ids = list(
-            StatusUpdate.objects.order_by("followup_id")
-            .values_list("followup_id", flat=True)
-            .distinct()
-        )
+        ids = list(FollowUp.objects.order_by("pk").values_list("pk", flat=True))
     else:
         ids = sorted(set(followup_ids))
     written = 0
@@ -488,23 +500,26 @@ def followup_progress_refresh(*, followup_ids: Iterable[int] | None = None) -> i
 
 
 def _progress_rows(followup_ids: list[int]) -> list[FollowUpProgress]:
-    """Latest status by round deadline (then id) and the first finished status's date."""
-    progress: dict[int, FollowUpProgress] = {}
+    """A row per follow-up: latest status by round deadline (then id), "" if none, and the
+    first finished status's date."""
+    progress = {
+        pk: FollowUpProgress(
+            followup_id=pk,
+            department_id=department_id,
+            recommendation_id=recommendation_id,
+            report_id=report_id,
+        )
+        for pk, department_id, recommendation_id, report_id in FollowUp.objects.filter(
+            pk__in=followup_ids
+        ).values_list("pk", "department_id", "recommendation_id", "recommendation__report_id")
+    }
     statuses = (
         StatusUpdate.objects.filter(followup_id__in=followup_ids)
         .order_by("followup_id", "round__deadline", "pk")
-        .values_list(
-            "followup_id", "followup__department_id", "status", "reported_on", "round__state"
-        )
+        .values_list("followup_id", "status", "reported_on", "round__state")
     )
-    for followup_id, department_id, status, reported_on, round_state in statuses.iterator(
-        chunk_size=5000
-    ):
-        row = progress.get(followup_id)
-        if row is None:
-            row = progress[followup_id] = FollowUpProgress(
-                followup_id=followup_id, department_id=department_id
-            )
+    for followup_id, status, reported_on, round_state in statuses.iterator(chunk_size=5000):
+        row = progress[followup_id]
         finished = status in FINISHED_STATUSES
         row.latest_status = status
         if finished and (row.finished_on is None or reported_on < row.finished_on):

@@ -161,9 +161,12 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
             return self.alias(text_search=vector).filter(text_search=query)
         return self.filter(all_words_in("text", text))
 
-    def with_followup_in(self, followups) -> RecommendationQuerySet:
-        """Recommendations that have at least one follow-up in the `followups` queryset."""
-        return self.filter(Exists(followups.filter(recommendation=OuterRef("pk"))))
+    def with_followup_in(self, followups, *, via: str = "recommendation") -> RecommendationQuerySet:
+        """Recommendations that have at least one follow-up in the `followups` queryset.
+
+        `via`: the lookup from a follow-up to its recommendation the test is written with (a
+        copy of the recommendation beside other criteria can be tested from one index)."""
+        return self.filter(Exists(followups.filter(**{via: OuterRef("pk")})))
 
     def recurring_themes(self):
         """Per theme: recommendations and the number of distinct years (one query)."""

@@ -115,6 +115,15 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     department = factory.SubFactory(DepartmentFactory)
     action = factory.Faker("sentence", locale="da_DK")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # As the services do: every follow-up has its row in the progress read model.
+        from followups.services import followup_progress_refresh
+
+        followup = super()._create(model_class, *args, **kwargs)
+        followup_progress_refresh(followup_ids=[followup.pk])
+        return followup
+
 
 class StatusUpdateFactory(factory.django.DjangoModelFactory):
     class Meta:

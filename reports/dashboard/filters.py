@@ -56,16 +56,24 @@ class RecommendationFilter(BaseListFilter):
                 self.children,
                 published_only=self.published_only,
                 visible=self.visible,
+                plan_reports=self.published_plan_reports(),
             )
             # Narrowed as the recommendations are, so that finding few follow-ups reads
             # only their report's or theme's.
             if len(reports) < len(self.reports_newest_first):
-                criteria = criteria.filter(recommendation__report_id__in=reports)
+                # With a status, on the read model's (status, report, recommendation) index.
+                report = (
+                    "progress__report_id" if data.get("status") else "recommendation__report_id"
+                )
+                criteria = criteria.filter(**{f"{report}__in": reports})
             if data.get("theme"):
                 criteria = criteria.filter(recommendation__theme_id=int(data["theme"]))
             few = few_recommendation_ids(criteria)
             if few is None:
-                queryset = queryset.with_followup_in(criteria)
+                # A status is tested on the read model's (status, recommendation) index: one
+                # lookup per recommendation, not one per follow-up of it.
+                via = "progress__recommendation" if data.get("status") else "recommendation"
+                queryset = queryset.with_followup_in(criteria, via=via)
             else:
                 queryset = queryset.filter(AnyOf(F("pk"), sorted(few))) if few else queryset.none()
         # Counted newest first, as shown (recommendations' ids grow with their reports).

@@ -70,14 +70,12 @@ def test_small_run_writes_objects_and_their_history(capsys):
         assert (last.action, last.target_date, last.state) == (f.action, f.target_date, f.state)
         assert all(row.history_date <= now for row in rows)
     # The progress read model is written alongside, as the services would leave it.
-    written = set(
-        FollowUpProgress.objects.values_list("followup_id", "latest_status", "finished_on")
-    )
-    assert len(written) == FollowUp.objects.filter(status_updates__isnull=False).distinct().count()
+    columns = ("followup_id", "recommendation_id", "latest_status", "finished_on")
+    written = set(FollowUpProgress.objects.values_list(*columns))
+    assert len(written) == FollowUp.objects.count()
+    assert FollowUpProgress.objects.filter(latest_status="").count() == 30  # the newest plan's
     followup_progress_refresh()
-    assert written == set(
-        FollowUpProgress.objects.values_list("followup_id", "latest_status", "finished_on")
-    )
+    assert written == set(FollowUpProgress.objects.values_list(*columns))
     # The sequences continue after the explicit ids: ORM inserts still work.
     rec = Recommendation.objects.first()
     Recommendation.objects.create(report=rec.report, theme=rec.theme, number=9999, text="Ny")

@@ -223,6 +223,41 @@ def test_council_sees_only_published_plans(client, council, tree):
     client.force_login(council)
     assert [f.pk for f in rows(client.get(FUPS))] == [shown.pk]
     assert hidden.pk not in [f.pk for f in rows(client.get(FUPS, {"year": 2030}))]
+    # The status filters say it again on the read model's copy of the report: the same rows.
+    assert [f.pk for f in rows(client.get(FUPS, {"status": "none"}))] == [shown.pk]
+    assert rows(client.get(FUPS, {"status": "none", "year": 2030})) == []
+    recs = rows(client.get(RECS, {"status": "none"}))
+    assert [r.pk for r in recs] == [shown.recommendation_id]
+
+
+def test_status_filters_read_the_progress_index_in_the_lists_order(client, secretariat, tree):
+    """A status (and year) is read from the read model's (status, [report,] recommendation)
+    indexes, newest recommendation first as the list shows it, so that the newest report's
+    follow-ups, all without a status, are not tested one by one; the rows are the same."""
+    report2 = AnnualReportFactory(year=2031)
+    round = RoundFactory(report=tree["report"], kind="status", state="closed")
+    old = [followup(tree["report"], tree["parent"], state="approved") for _ in range(3)]
+    for f in old[:2]:
+        StatusUpdateFactory(followup=f, round=round, status="done")
+    new = [followup(report2, tree["parent"]) for _ in range(2)]
+    client.force_login(secretariat)
+    cases = [
+        ({"status": "done"}, [old[1].pk, old[0].pk]),
+        ({"status": "done", "year": 2030}, [old[1].pk, old[0].pk]),
+        ({"status": "done", "year": 2031}, []),
+        ({"status": "none"}, [new[1].pk, new[0].pk, old[2].pk]),
+        ({"status": "none", "year": 2031}, [new[1].pk, new[0].pk]),
+    ]
+    for params, expected in cases:
+        with CaptureQueriesContext(connection) as ctx:
+            assert [f.pk for f in rows(client.get(FUPS, params))] == expected, params
+        (listed,) = [q["sql"] for q in ctx.captured_queries if "LIMIT 51" in q["sql"]]
+        assert 'ORDER BY "followups_followupprogress"."recommendation_id" DESC' in listed
+        if "year" in params:
+            assert '"followups_followupprogress"."report_id" =' in listed
+            assert '"recommendations_annualreport"."year" =' not in listed
+    recs = rows(client.get(RECS, {"status": "done"}))
+    assert [r.pk for r in recs] == [old[0].recommendation_id, old[1].recommendation_id]
 
 
 def test_login_required(client):

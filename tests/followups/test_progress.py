@@ -16,6 +16,7 @@ def snapshot() -> dict[int, tuple]:
     return {
         p.followup_id: (
             p.department_id,
+            p.recommendation_id,
             p.latest_status,
             p.finished_on,
             p.published_status,
@@ -40,7 +41,17 @@ def approved(approved_followup):
 def test_status_saves_rounds_and_deadlines_keep_progress_in_step(
     plan, approved, officer, secretariat
 ):
-    assert not FollowUpProgress.objects.exists()  # no status yet: no row
+    # Created with the follow-up (services.round_open made the task): no status yet.
+    progress = FollowUpProgress.objects.get()
+    assert (progress.followup_id, progress.latest_status, progress.finished_on) == (
+        approved.pk,
+        "",
+        None,
+    )
+    assert progress.recommendation_id == approved.recommendation_id
+    assert list(FollowUp.objects.with_latest_status_in(["none"])) == [approved]
+    assert FollowUp.objects.with_latest_status().get().latest_status is None
+    assert_matches_full_refresh()
     first = services.round_open(
         actor=secretariat,
         report=plan.report,
@@ -159,15 +170,27 @@ def test_published_columns_follow_the_publication_of_status_rounds(
     assert_matches_full_refresh()
 
 
-def test_full_refresh_drops_rows_without_statuses(plan, approved):
+def test_full_refresh_gives_every_follow_up_a_row(plan, approved):
     status = factories.StatusUpdateFactory(followup=approved, status="done", text="Gjort")
-    FollowUpProgress.objects.create(
-        followup=factories.FollowUpFactory(), department=approved.department, latest_status="done"
+    other = factories.FollowUpFactory()
+    FollowUpProgress.objects.filter(followup=other).update(latest_status="done")  # stale
+    FollowUpProgress.objects.filter(followup=approved).delete()  # missing
+    assert services.followup_progress_refresh() == 2
+    assert set(FollowUpProgress.objects.values_list("followup_id", "latest_status")) == {
+        (status.followup_id, "done"),
+        (other.pk, ""),
+    }
+
+
+def test_services_creating_follow_ups_give_them_a_row(plan, department, secretariat):
+    """Tasks of a plan round and follow-ups recorded from an imported plan."""
+    recommendation = factories.RecommendationFactory(report=plan.report, named=[department])
+    recorded = services.followup_record(
+        recommendation=recommendation, department=department, action="Vi gør det", actor=secretariat
     )
-    assert services.followup_progress_refresh() == 1
-    assert list(FollowUpProgress.objects.values_list("followup_id", flat=True)) == [
-        status.followup_id
-    ]
+    rows = dict(FollowUpProgress.objects.values_list("followup_id", "latest_status"))
+    assert rows == {plan.followup.pk: "", recorded.pk: ""}
+    assert_matches_full_refresh()
 
 
 def test_department_shortcut_gives_the_same_follow_ups(department, other_department):
@@ -197,7 +220,7 @@ def test_refresh_progress_command_repairs_the_read_model(plan, approved):
     FollowUpProgress.objects.all().delete()  # e.g. after a repair in SQL
     out = StringIO()
     call_command("refresh_progress", stdout=out)
-    assert out.getvalue().startswith("1 follow-ups with a status")
+    assert out.getvalue().startswith("1 follow-ups, in")
     assert list(FollowUp.objects.finished()) == [approved]
 
 

@@ -89,6 +89,8 @@ CHANGE_COLUMNS = [
 PROGRESS_COLUMNS = [
     "followup_id",
     "department_id",
+    "recommendation_id",
+    "report_id",
     "latest_status",
     "finished_on",
     "published_status",
@@ -593,12 +595,22 @@ class Command(BaseCommand):
                     status_h.append(row + self._hist("status", when, author))
                     if finished_on is None and status in FINISHED_STATUSES:
                         finished_on = reported
-                if own_rounds:
-                    # The read model (FollowUpProgress): rounds come in deadline order. Every
-                    # status round here is published, so the published columns are the same.
-                    progress.append(
-                        (fid, department_id, str(status), finished_on, str(status), finished_on)
+                # The read model (FollowUpProgress), a row per follow-up: rounds come in
+                # deadline order. Every status round here is published, so the published
+                # columns are the same.
+                latest = str(status) if own_rounds else ""
+                progress.append(
+                    (
+                        fid,
+                        department_id,
+                        rec_id,
+                        report_id,
+                        latest,
+                        finished_on,
+                        latest,
+                        finished_on,
                     )
+                )
         w = self.writer
         w.write(_table(Recommendation), REC_COLUMNS + ["version"], [row + (1,) for row in recs])
         w.write(_table(Recommendation, True), REC_COLUMNS + HISTORY_COLUMNS, rec_h)
