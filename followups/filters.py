@@ -463,10 +463,13 @@ class FollowUpFilter(BaseListFilter):
         # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
         # first page never sorts 600,000 rows.
         newest = ("-recommendation_id", "pk")
-        if data.get("status"):
-            # The same order, read from the read model's (status, recommendation) index:
-            # rows with the status come newest first without testing the rows without it
-            # (the newest report's follow-ups have no status yet).
+        if data.get("status") or (data.get("completion") and not self.published_only):
+            # The same order, read from the read model's (status, recommendation) index or
+            # its finished / open ones: rows with the status come newest first without
+            # testing the rows without it (the newest report's have no status yet). Not for
+            # read-only roles' completion (the newest report's rows, all open, are not
+            # theirs: the index would lead through them) nor for overdue (the open rows
+            # first in that index, the newest, are mostly not due yet).
             newest = ("-progress__recommendation_id", "pk")
         self.matching = queryset.order_by() if data.get("q") else queryset.order_by(*newest)
         sort = data.get("sort")

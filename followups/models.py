@@ -273,8 +273,11 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         return self.filter(**{f"progress__{field}__isnull": False})
 
     def unfinished(self, *, published_only: bool = False) -> FollowUpQuerySet:
+        """No status says the action is finished (yet)."""
         _status, field = _progress_fields(published_only)
-        return self.filter(**{f"progress__{field}__isnull": True})
+        # Every follow-up has a progress row: an inner join (Django would otherwise make a
+        # left join of it), which PostgreSQL can start from the read model's indexes.
+        return self.filter(**{f"progress__{field}__isnull": True, "progress__isnull": False})
 
     def written(self) -> FollowUpQuerySet:
         return self.exclude(action="")
@@ -655,6 +658,27 @@ class FollowUpProgress(models.Model):
             models.Index(
                 fields=["published_status", "report", "recommendation"],
                 name="progress_published_report_rec",
+            ),
+            # Finished or not, in the lists' order (newest recommendation first).
+            models.Index(
+                fields=["recommendation"],
+                condition=Q(finished_on__isnull=False),
+                name="progress_finished_rec",
+            ),
+            models.Index(
+                fields=["recommendation"],
+                condition=Q(finished_on__isnull=True),
+                name="progress_open_rec",
+            ),
+            models.Index(
+                fields=["recommendation"],
+                condition=Q(published_finished_on__isnull=False),
+                name="progress_pub_finished_rec",
+            ),
+            models.Index(
+                fields=["recommendation"],
+                condition=Q(published_finished_on__isnull=True),
+                name="progress_pub_open_rec",
             ),
         ]
 

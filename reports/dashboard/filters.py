@@ -49,6 +49,12 @@ class RecommendationFilter(BaseListFilter):
         if data.get("theme"):
             queryset = queryset.filter(theme_id=int(data["theme"]))
         if has_followup_criteria(data):
+            plan_reports = self.published_plan_reports()
+            if plan_reports is not None:
+                # Read-only roles see the follow-ups of published action plans only: the
+                # other reports' recommendations (the newest's, 10,000) need no testing.
+                queryset = queryset.filter(report_id__in=plan_reports)
+                reports = [pk for pk in reports if pk in plan_reports]
             followups = FollowUp.objects.visible_to(self.request.user)
             criteria = apply_followup_criteria(
                 followups,
@@ -56,7 +62,7 @@ class RecommendationFilter(BaseListFilter):
                 self.children,
                 published_only=self.published_only,
                 visible=self.visible,
-                plan_reports=self.published_plan_reports(),
+                plan_reports=plan_reports,
             )
             # Narrowed as the recommendations are, so that finding few follow-ups reads
             # only their report's or theme's.
@@ -70,9 +76,14 @@ class RecommendationFilter(BaseListFilter):
                 criteria = criteria.filter(recommendation__theme_id=int(data["theme"]))
             few = few_recommendation_ids(criteria)
             if few is None:
-                # A status is tested on the read model's (status, recommendation) index: one
-                # lookup per recommendation, not one per follow-up of it.
-                via = "progress__recommendation" if data.get("status") else "recommendation"
+                # A status or completion is tested on the read model's (status,
+                # recommendation) or finished / open indexes: one lookup per recommendation,
+                # not one per follow-up of it.
+                # (Not read-only roles' completion: see FollowUpFilter.)
+                on_progress = data.get("status") or (
+                    data.get("completion") and not self.published_only
+                )
+                via = "progress__recommendation" if on_progress else "recommendation"
                 queryset = queryset.with_followup_in(criteria, via=via)
             else:
                 queryset = queryset.filter(AnyOf(F("pk"), sorted(few))) if few else queryset.none()

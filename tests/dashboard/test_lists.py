@@ -258,6 +258,29 @@ def test_status_filters_read_the_progress_index_in_the_lists_order(client, secre
             assert '"recommendations_annualreport"."year" =' not in listed
     recs = rows(client.get(RECS, {"status": "done"}))
     assert [r.pk for r in recs] == [old[0].recommendation_id, old[1].recommendation_id]
+    # Finished or not: from the read model's finished / open indexes, in the same order.
+    for params, expected in [
+        ({"completion": "finished"}, [old[1].pk, old[0].pk]),
+        ({"completion": "open"}, [new[1].pk, new[0].pk, old[2].pk]),
+    ]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert [f.pk for f in rows(client.get(FUPS, params))] == expected, params
+        (listed,) = [q["sql"] for q in ctx.captured_queries if "LIMIT 51" in q["sql"]]
+        assert 'ORDER BY "followups_followupprogress"."recommendation_id" DESC' in listed
+        assert 'LEFT OUTER JOIN "followups_followupprogress"' not in listed
+    recs = rows(client.get(RECS, {"completion": "open"}))
+    assert {r.pk for r in recs} == {f.recommendation_id for f in (*new, old[2])}
+
+
+@pytest.mark.postgres
+def test_the_planner_knows_status_and_report_go_together():
+    """Joint statistics (migration 0009): no status yet is the newest report's, so "no
+    status in the older reports" is expected to be (nearly) nothing, and the list takes the
+    plan for few matches instead of walking every recommendation."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT stxname FROM pg_statistic_ext ORDER BY 1")
+        names = [row[0] for row in cursor.fetchall()]
+    assert names == ["progress_published_report_stats", "progress_status_report_stats"]
 
 
 def test_login_required(client):
