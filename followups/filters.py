@@ -471,7 +471,11 @@ class FollowUpFilter(BaseListFilter):
             # theirs: the index would lead through them) nor for overdue (the open rows
             # first in that index, the newest, are mostly not due yet).
             newest = ("-progress__recommendation_id", "pk")
-        self.matching = queryset.order_by() if data.get("q") else queryset.order_by(*newest)
+        # Counted in the list's order (see BaseListFilter.matching), but a text search's
+        # matches come from the GIN index, and a member's rows (a few departments of many)
+        # from the department index: unordered, PostgreSQL reads just those.
+        unordered = data.get("q") or self.visible is not None
+        self.matching = queryset.order_by() if unordered else queryset.order_by(*newest)
         sort = data.get("sort")
         if sort == "theme":
             return self.by_theme(queryset, "recommendation__theme_id", newest)
