@@ -303,3 +303,38 @@ def test_recommendation_list_resolves_few_follow_ups_to_their_recommendations(
 @pytest.mark.postgres
 def test_estimated_rows_of_a_query_django_knows_to_be_empty():
     assert filters.estimated_rows(FollowUp.objects.filter(pk__in=[])) == 0
+
+
+@pytest.mark.postgres
+def test_council_text_search_walks_only_within_a_published_plans_year(council, monkeypatch):
+    """Read-only roles see no follow-up of a report whose action plan is not published, so a
+    walk in list order (common words) would test its rows first for nothing; within one year
+    whose plan is published, the walk is as good as for anyone."""
+    import datetime
+
+    from django.test import RequestFactory
+
+    from followups.filters import FollowUpFilter
+    from tests.factories import RoundFactory
+
+    monkeypatch.setattr(filters, "walk_pays", lambda expected, window, table: True)
+    published, unpublished = AnnualReportFactory(year=2031), AnnualReportFactory(year=2032)
+    RoundFactory(
+        report=published, state="published", published_at=datetime.datetime.now(datetime.UTC)
+    )
+    RoundFactory(report=unpublished, state="open")
+    for report in (published, unpublished):
+        FollowUpFactory(recommendation=RecommendationFactory(report=report), action="Borgere")
+
+    def walks(params: dict) -> bool:
+        request = RequestFactory().get(FUPS, params)
+        request.user = council
+        listing = FollowUpFilter(
+            params, queryset=FollowUp.objects.visible_to(council), request=request, window=51
+        )
+        assert listing.form.is_valid(), listing.form.errors
+        return listing.text_search_walks(FollowUp.objects.search("borgere"))
+
+    assert walks({"q": "borgere", "year": 2031})
+    assert not walks({"q": "borgere", "year": 2032})
+    assert not walks({"q": "borgere"})
