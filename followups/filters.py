@@ -467,18 +467,20 @@ class FollowUpFilter(BaseListFilter):
         # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
         # first page never sorts 600,000 rows.
         newest = ("-recommendation_id", "pk")
-        if data.get("status") or (data.get("completion") and not self.published_only):
+        by_progress = data.get("status") or (data.get("completion") and not self.published_only)
+        if by_progress and not data.get("theme"):
             # The same order, read from the read model's (status, recommendation) index or
             # its finished / open ones: rows with the status come newest first without
             # testing the rows without it (the newest report's have no status yet). Not for
             # read-only roles' completion (the newest report's rows, all open, are not
-            # theirs: the index would lead through them) nor for overdue (the open rows
-            # first in that index, the newest, are mostly not due yet).
+            # theirs: the index would lead through them), for overdue (the open rows first
+            # in that index, the newest, are mostly not due yet), nor with a theme (one of
+            # 36: its own index of recommendations, newest first, is the narrower walk).
             newest = ("-progress__recommendation_id", "pk")
         # Counted in the list's order (see BaseListFilter.matching), but a text search's
         # matches come from the GIN index, and a member's rows (a few departments of many)
         # from the department index: unordered, PostgreSQL reads just those.
-        unordered = data.get("q") or self.visible is not None
+        unordered = data.get("q") or self.visible is not None or newest[0].startswith("-progress")
         self.matching = queryset.order_by() if unordered else queryset.order_by(*newest)
         sort = data.get("sort")
         if sort == "theme":
