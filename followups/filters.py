@@ -477,10 +477,17 @@ class FollowUpFilter(BaseListFilter):
             # in that index, the newest, are mostly not due yet), nor with a theme (one of
             # 36: its own index of recommendations, newest first, is the narrower walk).
             newest = ("-progress__recommendation_id", "pk")
-        # Counted in the list's order (see BaseListFilter.matching), but a text search's
-        # matches come from the GIN index, and a member's rows (a few departments of many)
-        # from the department index: unordered, PostgreSQL reads just those.
-        unordered = data.get("q") or self.visible is not None or newest[0].startswith("-progress")
+        # Counted in the list's order (see BaseListFilter.matching), except where an index
+        # leads to the matches themselves and PostgreSQL reads just those unordered: a text
+        # search's (GIN), a year's (its recommendations), a member's (a few departments of
+        # many) and a status's or completion's (the read model's). Measured at national
+        # scale; a round's count, by contrast, took 80 ms ordered and 215 ms unordered.
+        unordered = (
+            data.get("q")
+            or data.get("year")
+            or self.visible is not None
+            or newest[0].startswith("-progress")
+        )
         self.matching = queryset.order_by() if unordered else queryset.order_by(*newest)
         sort = data.get("sort")
         if sort == "theme":
