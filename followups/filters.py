@@ -293,6 +293,10 @@ class BaseListFilter(django_filters.FilterSet):
     )
 
     SORT_CHOICES: list[tuple[str, Any]] = []
+    # Whether a text search within a year weighs the walk against the year's rows rather
+    # than the whole table (see text_search_walks). Measured at national scale: follow-ups,
+    # a common word in 2024, 340 -> 108 ms; recommendations, a rarer one, 302 -> 431 ms.
+    WALK_WITHIN_YEAR = False
     # Set by filter_queryset: the matching rows, for counting them, in the order to count
     # them in (see reports.dashboard.lists.bounded_count): the list's newest-first order, or
     # none for a text search (its matches come from the GIN index). A sort by group may
@@ -393,7 +397,11 @@ class BaseListFilter(django_filters.FilterSet):
             # open: the rows walked first are not theirs (the walk assumes matches spread),
             # unless a year whose plan is published is chosen.
             return False
-        return walk_pays(estimated_rows(matches), self.window, _table_rows(matches))
+        table = _table_rows(matches)
+        if year and self.WALK_WITHIN_YEAR:
+            # The walk reads one year's rows: about the table's share of one report.
+            table //= max(1, len(self.report_of_year))
+        return walk_pays(estimated_rows(matches), self.window, table)
 
     def _walk_window(self) -> int | None:
         # A text search takes its matches from the GIN index; walking groups would test the
@@ -427,6 +435,7 @@ class FollowUpFilter(BaseListFilter):
     sort = django_filters.ChoiceFilter(
         label=_("Sort by"), choices=[], method="_unused", empty_label=_("Newest first")
     )
+    WALK_WITHIN_YEAR = True
     SORT_CHOICES = [
         ("theme", _("Theme (A–Å)")),
         ("department", _("Department (A–Å)")),

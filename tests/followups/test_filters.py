@@ -338,3 +338,28 @@ def test_council_text_search_walks_only_within_a_published_plans_year(council, m
     assert walks({"q": "borgere", "year": 2031})
     assert not walks({"q": "borgere", "year": 2032})
     assert not walks({"q": "borgere"})
+
+
+@pytest.mark.postgres
+def test_follow_up_text_search_within_a_year_weighs_the_walk_against_the_year(
+    client, secretariat, data, monkeypatch
+):
+    """Within a year the walk reads that year's rows only: walk_pays is given the table's
+    rows divided among the reports (the recommendation list keeps the whole table)."""
+    seen = []
+
+    def spy(expected, window, table):
+        seen.append(table)
+        return False
+
+    monkeypatch.setattr(filters, "walk_pays", spy)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE followups_followup")
+        cursor.execute("ANALYZE recommendations_recommendation")
+    year = data["followups"][0].recommendation.report.year
+    client.force_login(secretariat)
+    assert client.get(FUPS, {"q": "x", "year": year}).status_code == 200
+    assert client.get(FUPS, {"q": "x"}).status_code == 200
+    assert client.get(RECS, {"q": "x", "year": year}).status_code == 200
+    followups = len(data["followups"])
+    assert seen == [followups // 2, followups, Recommendation.objects.count()]
