@@ -348,12 +348,17 @@ class BaseListFilter(django_filters.FilterSet):
         self.filters["sort"].extra["choices"] = self.SORT_CHOICES
 
     def published_plan_reports(self) -> list[int] | None:
-        """For read-only roles, the reports whose action plan is published (from the rounds
-        they see: published ones only); None for everyone else."""
+        """For read-only roles, the reports whose action plan is published (the rule of
+        FollowUpQuerySet.visible_to, read from the rounds already loaded); None for everyone
+        else."""
         if not self.published_only:
             return None
         return sorted(
-            {r.report_id for r in self.rounds.values() if r.kind == FollowUpRound.Kind.PLAN}
+            {
+                r.report_id
+                for r in self.rounds.values()
+                if r.kind == FollowUpRound.Kind.PLAN and r.state == FollowUpRound.State.PUBLISHED
+            }
         )
 
     def _unused(self, queryset, name, value):  # pragma: no cover - see filter_queryset

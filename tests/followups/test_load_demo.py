@@ -40,6 +40,16 @@ def test_load_demo_content_and_idempotence():
     status_round = FollowUpRound.objects.get(kind="status", state="open")
     entered = StatusUpdate.objects.filter(round=status_round).count()
     assert 0 < entered < FollowUp.objects.for_report(status_round.report).count()
+    # The services left the progress read model as a full recomputation gives it: a row for
+    # every follow-up, "" for those without a status.
+    from followups.services import followup_progress_refresh
+
+    columns = ("followup_id", "report_id", "latest_status", "finished_on", "published_status")
+    left = set(FollowUpProgress.objects.values_list(*columns))
+    assert len(left) == FollowUp.objects.count()
+    assert any(row[2] == "" for row in left)
+    followup_progress_refresh()
+    assert set(FollowUpProgress.objects.values_list(*columns)) == left
 
     groups = set(apps.get_model("auth", "Group").objects.values_list("name", flat=True))
     assert {"secretariat", "ombudsman_office", "council_member"} <= groups
