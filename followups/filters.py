@@ -143,47 +143,37 @@ def _walk_sql(
     )
 
 
+def filtered_departments(
+    data: dict[str, Any], children: dict[int | None, list[int]]
+) -> set[int] | None:
+    """The departments a department filter asks for: the one chosen and its sub-departments
+    (or only it); None without a department filter."""
+    if not data.get("department"):
+        return None
+    root = int(data["department"])
+    return {root} if data.get("only_this") else descendant_ids({root}, children)
+
+
 def apply_followup_criteria(
     queryset,
     data: dict[str, Any],
-    children: dict[int | None, list[int]],
     today: datetime.date | None = None,
     *,
     published_only: bool = False,
-    visible: frozenset[int] | None = None,
     plan_reports: list[int] | None = None,
 ):
-    """Narrow a FollowUp queryset by the follow-up criteria in cleaned form data.
+    """Narrow a FollowUp queryset by the follow-up criteria in cleaned form data, except the
+    department (BaseListFilter.visible_followups says it with the access rule).
 
     `published_only`: statuses count only from published rounds (read-only roles).
-    `visible`: the departments the queryset is already restricted to (None: all). A
-    department filter covering all of them adds no condition: PostgreSQL would take the two
-    conditions on one column as independent and expect a thirtieth of the rows (a manager's
-    own department: 699 follow-ups expected, 20,132 found, and the plan for few taken).
     `plan_reports`: for read-only roles, the reports whose action plan is published."""
-    ids = None
-    if data.get("department"):
-        root = int(data["department"])
-        ids = {root} if data.get("only_this") else descendant_ids({root}, children)
-        if visible is not None:
-            ids &= visible
-            if ids == visible:
-                ids = None
     if data.get("status"):
-        # A status in the departments asked for or, for members, seen: the read model's
-        # (department, status) index finds those follow-ups.
-        queryset = queryset.with_latest_status_in(
-            [data["status"]],
-            department_ids=ids if ids is not None else visible,
-            published_only=published_only,
-        )
+        queryset = queryset.with_latest_status_in([data["status"]], published_only=published_only)
         if plan_reports is not None:
             # Read-only roles see published plans' follow-ups only (visible_to): said again
             # on the read model's copy of the report, as a list of ids, the (status, report,
             # recommendation) index skips the rest (the newest report's, without a status).
             queryset = queryset.filter(progress__report_id__in=plan_reports)
-    elif ids is not None:
-        queryset = queryset.filter(department_id__in=ids)
     if data.get("state"):
         queryset = queryset.filter(state__in=data["state"])
     if data.get("completion") == "open":
@@ -374,17 +364,29 @@ class BaseListFilter(django_filters.FilterSet):
             window=self._walk_window(),
         )
 
-    def search_results(self, matches, order: tuple):
+    def search_results(self, matches, order: tuple, visible):
         """A text search's matches (from the GIN index) in `order`.
 
         With a window, only the first `window` matches' pks are sorted (narrow rows, not
         whole rows with their texts), and only those rows are read again for the page,
-        through the visible queryset, without testing their text a second time.
+        through the `visible` queryset, without testing their text a second time.
         """
         if self.window is None or connections[matches.db].vendor != "postgresql":
             return matches.order_by(*order)
         first = matches.order_by(*order).values("pk")[: self.window]
-        return self.queryset.filter(pk__in=first).order_by(*order)
+        return visible.filter(pk__in=first).order_by(*order)
+
+    def visible_followups(self, followups, data: dict[str, Any]):
+        """`followups` restricted to those the user may see in the departments filtered on,
+        in one condition (FollowUpQuerySet.visible_to). With a status or completion asked
+        for, on the progress read model's copy of the department, which those criteria read
+        anyway (not for read-only roles: their published statuses are found by report)."""
+        on_progress = not self.published_only and bool(data.get("status") or data.get("completion"))
+        return followups.visible_to(
+            self.request.user,
+            departments=filtered_departments(data, self.children),
+            on_progress=on_progress,
+        )
 
     def text_search_walks(self, matches) -> bool:
         """Whether a text search reads the rows in the list's order and tests their text
@@ -456,7 +458,8 @@ class FollowUpFilter(BaseListFilter):
             self.matching = queryset.none()
             return self.matching
         data = self.form.cleaned_data
-        queryset = queryset.search(data.get("q") or "")
+        visible = self.visible_followups(queryset, data)
+        queryset = visible.search(data.get("q") or "")
         if data.get("year"):
             if data.get("status"):
                 # From the read model's (status, report, recommendation) index.
@@ -473,9 +476,7 @@ class FollowUpFilter(BaseListFilter):
         queryset = apply_followup_criteria(
             queryset,
             data,
-            self.children,
             published_only=self.published_only,
-            visible=self.visible,
             plan_reports=self.published_plan_reports(),
         )
         # Newest recommendation first: index-backed (follow-up.recommendation_id), so the
@@ -523,5 +524,5 @@ class FollowUpFilter(BaseListFilter):
             as_expression = ExpressionWrapper(
                 -F("recommendation_id"), output_field=BigIntegerField()
             )
-            return self.search_results(queryset, (as_expression, "pk"))
+            return self.search_results(queryset, (as_expression, "pk"), visible)
         return queryset.order_by(*newest)

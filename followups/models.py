@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
@@ -151,16 +152,36 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def for_department(self, department_ids) -> FollowUpQuerySet:
         return self.filter(department_id__in=department_ids)
 
-    def visible_to(self, user) -> FollowUpQuerySet:
-        """Own departments' follow-ups; read-only roles see only published action plans."""
+    def visible_to(
+        self, user, *, departments: Iterable[int] | None = None, on_progress: bool = False
+    ) -> FollowUpQuerySet:
+        """Own departments' follow-ups; read-only roles see only published action plans.
+
+        `departments`: of these departments only (a list's department filter), said in the
+        same condition as the access rule: PostgreSQL takes two conditions on one column as
+        independent and expects far too few rows to meet both (a manager's sub-department).
+        `on_progress`: the department condition is put on the progress read model's copy of
+        the follow-up's department (every follow-up has one row, and its department never
+        changes), for queries that filter on the read model anyway: PostgreSQL then finds
+        and counts the rows in one table (a manager's "status done": 354 follow-ups expected
+        from a join of two department conditions, 10,252 found).
+        """
         if not user.is_authenticated:
             return self.none()
         access = access_for(user)
+        queryset = self
+        ids = access.visible_department_ids()
         if access.is_read_only:
             published = FollowUpRound.objects.plans().published().values("report_id")
-            return self.filter(recommendation__report_id__in=published)
-        ids = access.visible_department_ids()
-        return self if ids is None else self.for_department(ids)
+            queryset = self.filter(recommendation__report_id__in=published)
+            ids = None  # every department's published plans
+        if departments is not None:
+            ids = set(departments) if ids is None else ids & set(departments)
+        if ids is None:
+            return queryset
+        if on_progress:
+            return queryset.filter(progress__department_id__in=ids)
+        return queryset.for_department(ids)
 
     def editable_by(self, user) -> FollowUpQuerySet:
         access = access_for(user)
@@ -245,27 +266,16 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             qs = qs.filter(state=FollowUp.State.APPROVED)
         return qs
 
-    def with_latest_status_in(
-        self,
-        statuses,
-        department_ids: set[int] | None = None,
-        *,
-        published_only: bool = False,
-    ) -> FollowUpQuerySet:
+    def with_latest_status_in(self, statuses, *, published_only: bool = False) -> FollowUpQuerySet:
         """Latest status (by round deadline) is one of `statuses`; "none" = no status yet.
 
-        With `department_ids`, also in those departments, read from the progress table's
-        (department, status) index: one index lookup instead of joining two large sets.
-        `published_only`: counting published rounds' statuses only (read-only roles).
+        In given departments: `visible_to(…, on_progress=True)` reads them from the same
+        (department, status) index. `published_only`: counting published rounds' statuses
+        only (read-only roles).
         """
         field, _finished = _progress_fields(published_only)
         values = ["" if s == "none" else s for s in statuses]
-        condition = Q(**{f"progress__{field}__in": values})
-        if department_ids is not None:
-            if published_only:
-                return self.filter(condition, department_id__in=department_ids)
-            return self.filter(condition, progress__department_id__in=department_ids)
-        return self.filter(condition)
+        return self.filter(**{f"progress__{field}__in": values})
 
     def finished(self, *, published_only: bool = False) -> FollowUpQuerySet:
         """Some status says the action is done, ongoing practice or dropped."""

@@ -55,13 +55,10 @@ class RecommendationFilter(BaseListFilter):
                 # other reports' recommendations (the newest's, 10,000) need no testing.
                 queryset = queryset.filter(report_id__in=plan_reports)
                 reports = [pk for pk in reports if pk in plan_reports]
-            followups = FollowUp.objects.visible_to(self.request.user)
             criteria = apply_followup_criteria(
-                followups,
+                self.visible_followups(FollowUp.objects.all(), data),
                 data,
-                self.children,
                 published_only=self.published_only,
-                visible=self.visible,
                 plan_reports=plan_reports,
             )
             # Narrowed as the recommendations are, so that finding few follow-ups reads
@@ -87,8 +84,15 @@ class RecommendationFilter(BaseListFilter):
                 queryset = queryset.with_followup_in(criteria, via=via)
             else:
                 queryset = queryset.filter(AnyOf(F("pk"), sorted(few))) if few else queryset.none()
-        # Counted newest first, as shown (recommendations' ids grow with their reports).
-        self.matching = queryset.order_by() if data.get("q") else queryset.order_by("-pk")
+        # Counted newest first, as shown (recommendations' ids grow with their reports), but
+        # for a text search (from the GIN index) and a status other than "no status yet":
+        # PostgreSQL then counts up to the cap from the read model's (department, status) or
+        # (status, recommendation) index as it finds them, instead of sorting every match
+        # first. Measured at national scale: a manager's "done" 84 -> 42 ms, a council
+        # member's "paused" 108 -> 21 ms; "no status yet" (the newest report's) 14 ms
+        # ordered against 26 ms unordered.
+        unordered = data.get("q") or data.get("status") not in (None, "", "none")
+        self.matching = queryset.order_by() if unordered else queryset.order_by("-pk")
         sort = data.get("sort")
         if sort == "theme":
             return self.by_theme(queryset, "theme_id", ("-report__year", "number"))
@@ -98,7 +102,7 @@ class RecommendationFilter(BaseListFilter):
         walk_text = bool(data.get("q")) and self.text_search_walks(queryset)
         if data.get("q") and not walk_text:
             order = ("report__year", "number") if oldest else ("-report__year", "number")
-            return self.search_results(queryset, order)
+            return self.search_results(queryset, order, self.queryset)
         # The reports in year order are groups walked on the (report, number) index: sorting
         # by the report's year otherwise sorts every matching recommendation before the first
         # page (45 ms for 120,000 with a follow-up filter, which keeps PostgreSQL from a

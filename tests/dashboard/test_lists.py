@@ -193,12 +193,19 @@ def test_members_never_see_other_departments(client, tree, role):
     assert foreign.recommendation_id not in {
         r.pk for r in rows(client.get(RECS, {"department": tree["other"].pk}))
     }
+    # Nor with a status or completion, whose department condition is on the read model.
+    for criterion in ({"status": "none"}, {"completion": "open"}):
+        assert [f.pk for f in rows(client.get(FUPS, criterion))] == [own.pk]
+        assert rows(client.get(FUPS, {**criterion, "department": tree["other"].pk})) == []
+        recs = {r.pk for r in rows(client.get(RECS, criterion))}
+        assert foreign.recommendation_id not in recs
+        assert own.recommendation_id in recs
 
 
-def test_a_department_filter_covering_all_a_member_sees_adds_no_condition(client, tree):
-    """A manager's own department is all they see: filtering by it must not add a second
-    condition on the department, which PostgreSQL would take as independent of the first
-    and expect a thirtieth of the rows."""
+def test_a_department_filter_is_said_in_the_access_rules_condition(client, tree):
+    """A department filter is one condition with the access rule: PostgreSQL would take a
+    second one on the same column as independent of the first and expect a thirtieth of the
+    rows. With a status, that condition is on the read model's copy of the department."""
     in_parent = followup(tree["report"], tree["parent"])
     in_child = followup(tree["report"], tree["child"])
     followup(tree["report"], tree["other"])
@@ -211,6 +218,12 @@ def test_a_department_filter_covering_all_a_member_sees_adds_no_condition(client
     assert {f.pk for f in found} == {in_parent.pk, in_child.pk}
     (listed,) = [q["sql"] for q in ctx.captured_queries if "LIMIT 51" in q["sql"]]
     assert listed.count('"followups_followup"."department_id" IN') == 1, listed
+    with CaptureQueriesContext(connection) as ctx:
+        found = rows(client.get(FUPS, {"department": tree["child"].pk, "status": "none"}))
+    assert [f.pk for f in found] == [in_child.pk]
+    (listed,) = [q["sql"] for q in ctx.captured_queries if "LIMIT 51" in q["sql"]]
+    assert '"followups_followup"."department_id" IN' not in listed, listed
+    assert listed.count('"followups_followupprogress"."department_id" IN') == 1, listed
 
 
 def test_council_sees_only_published_plans(client, council, tree):

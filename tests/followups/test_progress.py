@@ -147,9 +147,9 @@ def test_published_columns_follow_the_publication_of_status_rounds(
     )
     assert list(FollowUp.objects.finished(published_only=True)) == [approved]
     assert list(
-        FollowUp.objects.with_latest_status_in(
-            ["done"], department_ids={approved.department_id}, published_only=True
-        )
+        FollowUp.objects.visible_to(
+            secretariat, departments={approved.department_id}
+        ).with_latest_status_in(["done"], published_only=True)
     ) == [approved]
 
     # A later, open round's status is seen by the office, not yet by the council.
@@ -193,9 +193,11 @@ def test_services_creating_follow_ups_give_them_a_row(plan, department, secretar
     assert_matches_full_refresh()
 
 
-def test_department_shortcut_gives_the_same_follow_ups(department, other_department):
-    """with_latest_status_in(…, department_ids=…) reads the department from the read model:
-    the same result as filtering the follow-ups' own department."""
+def test_department_on_the_read_model_gives_the_same_follow_ups(
+    department, other_department, secretariat, manager
+):
+    """visible_to(…, on_progress=True) reads the department from the read model: the same
+    follow-ups as filtering their own department, and still only the user's own."""
     rows = []
     for dept in (department, other_department):
         for status in ("done", "paused", None):
@@ -203,12 +205,23 @@ def test_department_shortcut_gives_the_same_follow_ups(department, other_departm
             if status:
                 factories.StatusUpdateFactory(followup=f, status=status, text="t")
             rows.append(f)
+    both = {department.pk, other_department.pk}
     for statuses in (["done"], ["paused", "none"], ["none"]):
-        for ids in ({department.pk}, {other_department.pk}, {department.pk, other_department.pk}):
-            shortcut = FollowUp.objects.with_latest_status_in(statuses, department_ids=ids)
+        for ids in ({department.pk}, {other_department.pk}, both):
+            on_progress = FollowUp.objects.visible_to(
+                secretariat, departments=ids, on_progress=True
+            ).with_latest_status_in(statuses)
             plain = FollowUp.objects.with_latest_status_in(statuses).filter(department_id__in=ids)
-            assert set(shortcut) == set(plain), (statuses, ids)
-            assert shortcut.count() == plain.count()
+            assert set(on_progress) == set(plain), (statuses, ids)
+            assert on_progress.count() == plain.count() > 0
+        # A manager of `department` asking for both departments gets only their own.
+        own = FollowUp.objects.visible_to(manager, departments=both, on_progress=True)
+        assert set(own.with_latest_status_in(statuses)) == set(
+            FollowUp.objects.with_latest_status_in(statuses).filter(department=department)
+        )
+        assert not FollowUp.objects.visible_to(
+            manager, departments={other_department.pk}, on_progress=True
+        ).exists()
 
 
 def test_refresh_progress_command_repairs_the_read_model(plan, approved):
