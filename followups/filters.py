@@ -18,6 +18,7 @@ from django.db.models import (
     Func,
     IntegerField,
     Lookup,
+    Max,
     Value,
     When,
 )
@@ -28,7 +29,7 @@ from config.text import danish_key
 from departments.access import access_for
 from departments.models import Department, children_map, descendant_ids
 from followups.models import ActionStatus, FollowUp, FollowUpRound
-from recommendations.models import AnnualReport, Theme
+from recommendations.models import AnnualReport, Recommendation, Theme
 
 STATUS_CHOICES = [*ActionStatus.choices, ("none", _("No status yet"))]
 COMPLETION_CHOICES = [("open", _("Not finished")), ("finished", _("Finished"))]
@@ -351,6 +352,15 @@ class BaseListFilter(django_filters.FilterSet):
             }
         )
 
+    def newest_plan_recommendation(self) -> int | None:
+        """The highest recommendation id of the reports whose action plan is published (None
+        if there is none): no follow-up a read-only role sees belongs to a newer one."""
+        return (
+            Recommendation.objects.filter(report_id__in=self.published_plan_reports())
+            .aggregate(newest=Max("pk"))
+            .get("newest")
+        )
+
     def _unused(self, queryset, name, value):  # pragma: no cover - see filter_queryset
         return queryset
 
@@ -459,6 +469,15 @@ class FollowUpFilter(BaseListFilter):
             return self.matching
         data = self.form.cleaned_data
         visible = self.visible_followups(queryset, data)
+        if self.published_only and not data.get("year"):
+            # Read-only roles see published action plans' follow-ups only: the newest-first
+            # walk would read every follow-up of the newest report, whose plan is not yet
+            # published (50,000 at national scale), before the first it may show. Bounded on
+            # the follow-up's own column, the walk starts at the newest it may show (the
+            # council's open follow-ups: 429 -> 66 ms at national scale).
+            newest = self.newest_plan_recommendation()
+            if newest is not None:
+                visible = visible.filter(recommendation_id__lte=newest)
         queryset = visible.search(data.get("q") or "")
         if data.get("year"):
             if data.get("status"):

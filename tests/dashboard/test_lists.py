@@ -243,6 +243,28 @@ def test_council_sees_only_published_plans(client, council, tree):
     assert [r.pk for r in recs] == [shown.recommendation_id]
 
 
+def test_council_list_starts_at_the_newest_published_plans_recommendation(client, council, tree):
+    """The walk for read-only roles is bounded by the newest recommendation of a published
+    plan: a recommendation added to a published report after a newer report's is still
+    listed, the newer (unpublished) report's are not."""
+    published = tree["report"]
+    RoundFactory(
+        report=published, state="published", published_at=datetime.datetime.now(datetime.UTC)
+    )
+    first = followup(published, tree["parent"])
+    newer = AnnualReportFactory(year=2031)
+    hidden = followup(newer, tree["parent"])
+    late = followup(published, tree["child"])  # a higher id than the newer report's
+    assert first.recommendation_id < hidden.recommendation_id < late.recommendation_id
+    client.force_login(council)
+    with CaptureQueriesContext(connection) as ctx:
+        listed = [f.pk for f in rows(client.get(FUPS))]
+    assert listed == [late.pk, first.pk]
+    (page,) = [q["sql"] for q in ctx.captured_queries if "LIMIT 51" in q["sql"]]
+    assert f'"followups_followup"."recommendation_id" <= {late.recommendation_id}' in page
+    assert [f.pk for f in rows(client.get(FUPS, {"completion": "open"}))] == [late.pk, first.pk]
+
+
 def test_status_filters_read_the_progress_index_in_the_lists_order(client, secretariat, tree):
     """A status (and year) is read from the read model's (status, [report,] recommendation)
     indexes, newest recommendation first as the list shows it, so that the newest report's
