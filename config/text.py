@@ -2,8 +2,7 @@
 
 import unicodedata
 
-from django.db.models import Expression, Q
-from django.db.models.expressions import Col
+from django.db.models import Q
 
 # "{", "|" and "}" follow "z" in ASCII, so the three letters sort after every other one. As in
 # a Danish dictionary, ä sorts with æ, ö with ø and ü with y; other accents are ignored
@@ -29,27 +28,3 @@ def all_words_in(field: str, text: str) -> Q:
             any_case |= Q(**{f"{field}__icontains": variant})
         condition &= any_case
     return condition
-
-
-class StoredSearchVector(Expression):
-    """A stored tsvector column of the queryset's own table, for PostgreSQL's full-text
-    search: `queryset.alias(v=StoredSearchVector("action_search")).filter(v=SearchQuery(…))`.
-
-    The column is a generated one (`GENERATED ALWAYS AS (to_tsvector('danish', …)) STORED`)
-    that a PostgreSQL-only migration adds, so the model does not know it; the database keeps
-    it current on every write. Resolved to the query's base table alias, so it stays right
-    when the queryset becomes a subquery (Django relabels the alias)."""
-
-    def __init__(self, column: str) -> None:
-        from django.contrib.postgres.search import SearchVectorField
-
-        super().__init__(output_field=SearchVectorField())
-        self.column = column
-
-    def resolve_expression(self, query=None, *args, **kwargs):
-        from django.contrib.postgres.search import SearchVectorField
-
-        target = SearchVectorField()
-        target.set_attributes_from_name(self.column)
-        target.model = query.model
-        return Col(query.get_initial_alias(), target, output_field=SearchVectorField())

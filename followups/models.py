@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.text import StoredSearchVector, all_words_in
+from config.text import all_words_in
 from departments.access import access_for
 from departments.models import Department
 from recommendations.models import AnnualReport, Recommendation
@@ -252,12 +252,10 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         if not text:
             return self
         if connections[self.db].vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery
+            from django.contrib.postgres.search import SearchQuery, SearchVector
 
-            # The stored to_tsvector('danish', action) (a generated, GIN-indexed column):
-            # rows are tested without parsing their text again.
+            vector = SearchVector("action", config="danish")
             query = SearchQuery(text, config="danish", search_type="websearch")
-            vector = StoredSearchVector("action_search")
             return self.alias(action_search=vector).filter(action_search=query)
         return self.filter(all_words_in("action", text))
 

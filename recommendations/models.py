@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.text import StoredSearchVector, all_words_in
+from config.text import all_words_in
 from departments.access import access_for
 from departments.models import Department
 
@@ -154,12 +154,10 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
         if not text:
             return self
         if connections[self.db].vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery
+            from django.contrib.postgres.search import SearchQuery, SearchVector
 
-            # The stored to_tsvector('danish', text) (a generated, GIN-indexed column):
-            # rows are tested without parsing their text again.
+            vector = SearchVector("text", config="danish")
             query = SearchQuery(text, config="danish", search_type="websearch")
-            vector = StoredSearchVector("text_search")
             return self.alias(text_search=vector).filter(text_search=query)
         return self.filter(all_words_in("text", text))
 

@@ -1,5 +1,3 @@
-import pytest
-
 from config.text import danish_key
 
 
@@ -30,28 +28,3 @@ def test_accented_letters_sort_as_in_a_danish_dictionary():
         "Ørsted",
         "Åben",
     ]
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_stored_search_vector_follows_writes_and_works_in_subqueries():
-    """The generated column is current after an update, and a search used as a subquery (as
-    the lists do) tests the subquery's own rows, not the outer query's."""
-    from followups.models import FollowUp
-    from recommendations.models import Recommendation
-    from tests.factories import FollowUpFactory
-
-    match = FollowUpFactory(action="Vi indfører en ny skabelon for svarbreve")
-    other = FollowUpFactory(action="Intet om det")
-    assert list(FollowUp.objects.search("skabeloner")) == [match]
-    other.action = "Skabelonen bruges nu"
-    other.save(update_fields=["action"])
-    assert set(FollowUp.objects.search("skabelon")) == {match, other}
-
-    inner = FollowUp.objects.search("svarbrev").values("pk")
-    outer = FollowUp.objects.exclude(pk=match.pk).filter(pk__in=inner)
-    assert 'U0."action_search"' in str(outer.query)  # the subquery's own alias
-    assert list(outer) == []
-    assert list(FollowUp.objects.filter(pk__in=inner)) == [match]
-    with_match = Recommendation.objects.with_followup_in(FollowUp.objects.search("svarbrev"))
-    assert list(with_match) == [match.recommendation]

@@ -419,8 +419,8 @@ def test_text_search_can_use_the_gin_indexes(tree):
     from recommendations.models import Recommendation
 
     checks = [
-        (Recommendation.objects.search("svartider"), "recommendation_text_search"),
-        (FollowUp.objects.search("skabelon"), "followup_action_search"),
+        (Recommendation.objects.search("svartider"), "recommendation_text_fts_da"),
+        (FollowUp.objects.search("skabelon"), "followup_action_fts_da"),
     ]
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
