@@ -190,6 +190,29 @@ def apply_followup_criteria(
     return queryset
 
 
+def on_read_model(data: dict[str, Any]) -> bool:
+    """Whether the follow-up criteria asked for are a status and/or "finished or not" (and
+    perhaps a department) only: the progress read model answers those by itself."""
+    asked = {name for name in FOLLOWUP_CRITERIA if data.get(name)}
+    return bool(asked & {"status", "completion"}) and asked <= {
+        "department",
+        "status",
+        "completion",
+    }
+
+
+def progress_criteria(queryset, data: dict[str, Any], *, published_only: bool = False):
+    """Narrow a FollowUpProgress queryset (FollowUpProgressQuerySet.visible_to) by the
+    status and completion in cleaned form data, as apply_followup_criteria does follow-ups."""
+    if data.get("status"):
+        queryset = queryset.with_status_in([data["status"]], published_only=published_only)
+    if data.get("completion") == "open":
+        queryset = queryset.unfinished(published_only=published_only)
+    elif data.get("completion") == "finished":
+        queryset = queryset.finished(published_only=published_only)
+    return queryset
+
+
 class AnyOf(Lookup):
     """`lhs = ANY(%s)` with the values as one array parameter (PostgreSQL). Django's `__in`
     sends one parameter per value: planning a query with 2,500 of them took 55 ms."""

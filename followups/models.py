@@ -148,6 +148,23 @@ def _progress_fields(published_only: bool) -> tuple[str, str]:
     return "latest_status", "finished_on"
 
 
+def _visible_scope(
+    user, departments: Iterable[int] | None
+) -> tuple[set[int] | frozenset[int] | None, bool] | None:
+    """The access rule for follow-ups, as (department ids, or None for every department;
+    whether only published action plans' follow-ups are seen), narrowed to `departments`
+    (None: no narrowing); None if the user sees no follow-up at all. Used by the visible_to
+    of FollowUp and of its read model, FollowUpProgress."""
+    if not user.is_authenticated:
+        return None
+    access = access_for(user)
+    # Read-only roles see every department's published plans.
+    ids = None if access.is_read_only else access.visible_department_ids()
+    if departments is not None:
+        ids = set(departments) if ids is None else ids & set(departments)
+    return ids, access.is_read_only
+
+
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def for_department(self, department_ids) -> FollowUpQuerySet:
         return self.filter(department_id__in=department_ids)
@@ -166,17 +183,14 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         and counts the rows in one table (a manager's "status done": 354 follow-ups expected
         from a join of two department conditions, 10,252 found).
         """
-        if not user.is_authenticated:
+        scope = _visible_scope(user, departments)
+        if scope is None:
             return self.none()
-        access = access_for(user)
+        ids, read_only = scope
         queryset = self
-        ids = access.visible_department_ids()
-        if access.is_read_only:
+        if read_only:
             published = FollowUpRound.objects.plans().published().values("report_id")
             queryset = self.filter(recommendation__report_id__in=published)
-            ids = None  # every department's published plans
-        if departments is not None:
-            ids = set(departments) if ids is None else ids & set(departments)
         if ids is None:
             return queryset
         if on_progress:
@@ -575,6 +589,38 @@ class StatusUpdate(models.Model):
         return f"{self.followup} – {self.round.name}: {self.get_status_display()}"
 
 
+class FollowUpProgressQuerySet(models.QuerySet["FollowUpProgress"]):
+    def visible_to(self, user, *, departments: Iterable[int] | None = None):
+        """The rows of the follow-ups FollowUp.objects.visible_to(user, departments=…) gives,
+        said on the read model's own copies of their department and report: a test for
+        matching follow-ups that needs only the read model (a status, finished or not) then
+        reads one table, not the follow-ups too."""
+        scope = _visible_scope(user, departments)
+        if scope is None:
+            return self.none()
+        ids, read_only = scope
+        queryset = self
+        if read_only:
+            published = FollowUpRound.objects.plans().published().values("report_id")
+            queryset = queryset.filter(report_id__in=published)
+        return queryset if ids is None else queryset.filter(department_id__in=ids)
+
+    def with_status_in(self, statuses, *, published_only: bool = False):
+        """As FollowUpQuerySet.with_latest_status_in."""
+        field, _finished = _progress_fields(published_only)
+        return self.filter(**{f"{field}__in": ["" if s == "none" else s for s in statuses]})
+
+    def finished(self, *, published_only: bool = False):
+        """As FollowUpQuerySet.finished."""
+        _status, field = _progress_fields(published_only)
+        return self.filter(**{f"{field}__isnull": False})
+
+    def unfinished(self, *, published_only: bool = False):
+        """As FollowUpQuerySet.unfinished."""
+        _status, field = _progress_fields(published_only)
+        return self.filter(**{f"{field}__isnull": True})
+
+
 class FollowUpProgress(models.Model):
     """Where a follow-up stands, derived from its status updates (a read model).
 
@@ -651,6 +697,8 @@ class FollowUpProgress(models.Model):
         blank=True,
         help_text=_("As 'finished on', from the statuses of published rounds only."),
     )
+
+    objects = FollowUpProgressQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("follow-up progress")

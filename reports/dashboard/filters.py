@@ -12,10 +12,13 @@ from followups.filters import (
     BaseListFilter,
     apply_followup_criteria,
     few_recommendation_ids,
+    filtered_departments,
     has_followup_criteria,
+    on_read_model,
     order_by_groups,
+    progress_criteria,
 )
-from followups.models import FollowUp
+from followups.models import FollowUp, FollowUpProgress
 from recommendations.models import Recommendation
 
 
@@ -57,32 +60,43 @@ class RecommendationFilter(BaseListFilter):
                 # other reports' recommendations (the newest's, 10,000) need no testing.
                 queryset = queryset.filter(report_id__in=plan_reports)
                 reports = [pk for pk in reports if pk in plan_reports]
-            criteria = apply_followup_criteria(
-                self.visible_followups(FollowUp.objects.all(), data),
-                data,
-                published_only=self.published_only,
-                plan_reports=plan_reports,
-            )
+            if on_read_model(data):
+                # A status or "finished or not" alone (and a department): the read model
+                # answers it by itself, without the follow-ups (a manager's recommendations
+                # with a follow-up done: 186 -> 96 ms of SQL at national scale).
+                criteria = progress_criteria(
+                    FollowUpProgress.objects.visible_to(
+                        self.request.user,
+                        departments=filtered_departments(data, self.children),
+                    ),
+                    data,
+                    published_only=self.published_only,
+                )
+                report, via = "report_id", "recommendation"
+            else:
+                criteria = apply_followup_criteria(
+                    self.visible_followups(FollowUp.objects.all(), data),
+                    data,
+                    published_only=self.published_only,
+                    plan_reports=plan_reports,
+                )
+                # With a status, on the read model's (status, report, recommendation) index.
+                status = data.get("status")
+                report = "progress__report_id" if status else "recommendation__report_id"
+                # A status or completion is tested on the read model's (status,
+                # recommendation) or finished / open indexes: one lookup per recommendation,
+                # not one per follow-up of it (not read-only roles' completion: see
+                # FollowUpFilter).
+                on_progress = status or (data.get("completion") and not self.published_only)
+                via = "progress__recommendation" if on_progress else "recommendation"
             # Narrowed as the recommendations are, so that finding few follow-ups reads
             # only their report's or theme's.
             if len(reports) < len(self.reports_newest_first):
-                # With a status, on the read model's (status, report, recommendation) index.
-                report = (
-                    "progress__report_id" if data.get("status") else "recommendation__report_id"
-                )
                 criteria = criteria.filter(**{f"{report}__in": reports})
             if data.get("theme"):
                 criteria = criteria.filter(recommendation__theme_id=int(data["theme"]))
             few = few_recommendation_ids(criteria)
             if few is None:
-                # A status or completion is tested on the read model's (status,
-                # recommendation) or finished / open indexes: one lookup per recommendation,
-                # not one per follow-up of it.
-                # (Not read-only roles' completion: see FollowUpFilter.)
-                on_progress = data.get("status") or (
-                    data.get("completion") and not self.published_only
-                )
-                via = "progress__recommendation" if on_progress else "recommendation"
                 queryset = queryset.with_followup_in(criteria, via=via)
             else:
                 queryset = queryset.filter(AnyOf(F("pk"), sorted(few))) if few else queryset.none()

@@ -226,6 +226,29 @@ def test_a_department_filter_is_said_in_the_access_rules_condition(client, tree)
     assert listed.count('"followups_followupprogress"."department_id" IN') == 1, listed
 
 
+def test_a_status_or_completion_alone_is_answered_by_the_read_model(client, tree, council):
+    """On the recommendation list, a status or "finished or not" (with a department or
+    not) is tested on the progress read model alone, without reading the follow-ups."""
+    own = followup(tree["report"], tree["child"])
+    followup(tree["report"], tree["other"])
+    client.force_login(MembershipFactory(department=tree["parent"], role="manager").user)
+    for params in (
+        {"status": "none"},
+        {"completion": "open", "department": tree["child"].pk},
+        {"status": "none", "completion": "open"},
+    ):
+        with CaptureQueriesContext(connection) as ctx:
+            recs = rows(client.get(RECS, params))
+        assert [r.pk for r in recs] == [own.recommendation_id], params
+        sql = "\n".join(q["sql"] for q in ctx.captured_queries)
+        assert '"followups_followup"' not in sql, params
+        assert '"followups_followupprogress"' in sql, params
+    # With another criterion the follow-ups are read as before.
+    with CaptureQueriesContext(connection) as ctx:
+        recs = rows(client.get(RECS, {"status": "none", "written": "true"}))
+    assert '"followups_followup"' in "\n".join(q["sql"] for q in ctx.captured_queries)
+
+
 def test_council_sees_only_published_plans(client, council, tree):
     report2 = AnnualReportFactory(year=2031)
     hidden = followup(tree["report"], tree["parent"])

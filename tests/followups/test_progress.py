@@ -299,3 +299,35 @@ def test_status_save_and_deadline_move_released_together(secretariat):
         assert errors == []
     assert FollowUpProgress.objects.get().latest_status == "in_progress"
     assert_matches_full_refresh()
+
+
+def test_read_model_rows_visible_to_a_user_are_their_follow_ups_rows(
+    department, other_department, secretariat, manager, officer, council, ombudsman
+):
+    """FollowUpProgress.objects.visible_to says the access rule on the read model's copies of
+    the department and report: the same follow-ups as FollowUp.objects.visible_to, for
+    every role, with and without a department filter."""
+    import datetime as dt
+
+    published, unpublished = factories.AnnualReportFactory(), factories.AnnualReportFactory()
+    factories.RoundFactory(
+        report=published, state="published", published_at=dt.datetime.now(dt.UTC)
+    )
+    factories.RoundFactory(report=unpublished, state="open")
+    for report in (published, unpublished):
+        for dept in (department, other_department):
+            recommendation = factories.RecommendationFactory(report=report, named=[dept])
+            factories.FollowUpFactory(recommendation=recommendation, department=dept)
+    users = (secretariat, manager, officer, council, ombudsman)
+    for user in users:
+        for departments in (None, {department.pk}, {other_department.pk}, set()):
+            rows = FollowUpProgress.objects.visible_to(user, departments=departments)
+            followups = FollowUp.objects.visible_to(user, departments=departments)
+            assert set(rows.values_list("followup_id", flat=True)) == set(
+                followups.values_list("pk", flat=True)
+            ), (user, departments)
+    # The rule itself: the manager their own department's, the council published plans'.
+    assert {p.department_id for p in FollowUpProgress.objects.visible_to(manager)} == {
+        department.pk
+    }
+    assert {p.report_id for p in FollowUpProgress.objects.visible_to(council)} == {published.pk}
