@@ -107,7 +107,14 @@ class RecommendationFilter(BaseListFilter):
         # first. Measured at national scale: a manager's "done" 84 -> 42 ms, a council
         # member's "paused" 108 -> 21 ms; "no status yet" (the newest report's) 14 ms
         # ordered against 26 ms unordered.
-        unordered = data.get("q") or data.get("status") not in (None, "", "none")
+        # A member's follow-up criteria too (a few departments of many), as on the follow-up
+        # list: a manager's recommendations with a moved target date 138 -> 39 ms, with a
+        # follow-up in a sub-department 63 -> 21 ms.
+        unordered = (
+            data.get("q")
+            or data.get("status") not in (None, "", "none")
+            or (self.visible is not None and has_followup_criteria(data))
+        )
         self.matching = queryset.order_by() if unordered else queryset.order_by("-pk")
         sort = data.get("sort")
         if sort == "theme":
