@@ -148,21 +148,23 @@ def _progress_fields(published_only: bool) -> tuple[str, str]:
     return "latest_status", "finished_on"
 
 
-def _visible_scope(
-    user, departments: Iterable[int] | None
-) -> tuple[set[int] | frozenset[int] | None, bool] | None:
-    """The access rule for follow-ups, as (department ids, or None for every department;
-    whether only published action plans' follow-ups are seen), narrowed to `departments`
-    (None: no narrowing); None if the user sees no follow-up at all. Used by the visible_to
-    of FollowUp and of its read model, FollowUpProgress."""
+def _restricted_to_visible(queryset, user, departments, *, report: str, department: str):
+    """The access rule for follow-ups, said on `queryset`'s `report` and `department` fields
+    (a follow-up's own or its read model's copies): the departments the user sees (narrowed
+    to `departments` unless None, in the same condition), and for read-only roles the
+    reports whose action plan is published (every department's). Used by the visible_to of
+    FollowUp and of its read model, FollowUpProgress."""
     if not user.is_authenticated:
-        return None
+        return queryset.none()
     access = access_for(user)
     # Read-only roles see every department's published plans.
     ids = None if access.is_read_only else access.visible_department_ids()
     if departments is not None:
         ids = set(departments) if ids is None else ids & set(departments)
-    return ids, access.is_read_only
+    if access.is_read_only:
+        published = FollowUpRound.objects.plans().published().values("report_id")
+        queryset = queryset.filter(**{f"{report}__in": published})
+    return queryset if ids is None else queryset.filter(**{f"{department}__in": ids})
 
 
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):
@@ -183,19 +185,13 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         and counts the rows in one table (a manager's "status done": 354 follow-ups expected
         from a join of two department conditions, 10,252 found).
         """
-        scope = _visible_scope(user, departments)
-        if scope is None:
-            return self.none()
-        ids, read_only = scope
-        queryset = self
-        if read_only:
-            published = FollowUpRound.objects.plans().published().values("report_id")
-            queryset = self.filter(recommendation__report_id__in=published)
-        if ids is None:
-            return queryset
-        if on_progress:
-            return queryset.filter(progress__department_id__in=ids)
-        return queryset.for_department(ids)
+        return _restricted_to_visible(
+            self,
+            user,
+            departments,
+            report="recommendation__report_id",
+            department="progress__department_id" if on_progress else "department_id",
+        )
 
     def editable_by(self, user) -> FollowUpQuerySet:
         access = access_for(user)
@@ -595,15 +591,9 @@ class FollowUpProgressQuerySet(models.QuerySet["FollowUpProgress"]):
         said on the read model's own copies of their department and report: a test for
         matching follow-ups that needs only the read model (a status, finished or not) then
         reads one table, not the follow-ups too."""
-        scope = _visible_scope(user, departments)
-        if scope is None:
-            return self.none()
-        ids, read_only = scope
-        queryset = self
-        if read_only:
-            published = FollowUpRound.objects.plans().published().values("report_id")
-            queryset = queryset.filter(report_id__in=published)
-        return queryset if ids is None else queryset.filter(department_id__in=ids)
+        return _restricted_to_visible(
+            self, user, departments, report="report_id", department="department_id"
+        )
 
     def with_status_in(self, statuses, *, published_only: bool = False):
         """As FollowUpQuerySet.with_latest_status_in."""
