@@ -330,6 +330,9 @@ class BaseListFilter(django_filters.FilterSet):
         comes from `matching`); sorts by theme or department and text searches then read
         only that many rows in order."""
         super().__init__(*args, **kwargs)
+        # Always filtered, also without form data: FollowUpFilter restricts its queryset to
+        # what the user may see in filter_queryset, which django-filter skips when unbound.
+        self.is_bound = True
         self.window = window
         user = self.request.user
         # Read-only roles see published rounds' statuses only, in the rows and the filters.

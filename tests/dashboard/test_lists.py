@@ -178,6 +178,20 @@ def test_department_sort_order(client, secretariat, tree):
     assert [f.department.name for f in fups] == ["Bakken", "Ærø", "Ølstykke", "Aarhus-afd"]
 
 
+def test_the_follow_up_filter_restricts_even_without_form_data(rf, tree):
+    """The follow-up list's filter is given every follow-up and restricts them to what the
+    user may see itself: also when built without form data (django-filter would otherwise
+    return its queryset unfiltered)."""
+    from followups.filters import FollowUpFilter
+
+    own = followup(tree["report"], tree["child"])
+    followup(tree["report"], tree["other"])
+    request = rf.get(FUPS)
+    request.user = MembershipFactory(department=tree["parent"], role="manager").user
+    listing = FollowUpFilter(None, queryset=FollowUp.objects.all(), request=request)
+    assert list(listing.qs) == [own]
+
+
 @pytest.mark.parametrize("role", ["case_officer", "manager"])
 def test_members_never_see_other_departments(client, tree, role):
     own = followup(tree["report"], tree["child"])
@@ -226,7 +240,7 @@ def test_a_department_filter_is_said_in_the_access_rules_condition(client, tree)
     assert listed.count('"followups_followupprogress"."department_id" IN') == 1, listed
 
 
-def test_a_status_or_completion_alone_is_answered_by_the_read_model(client, tree, council):
+def test_a_status_or_completion_alone_is_answered_by_the_read_model(client, tree):
     """On the recommendation list, a status or "finished or not" (with a department or
     not) is tested on the progress read model alone, without reading the follow-ups."""
     own = followup(tree["report"], tree["child"])
@@ -246,6 +260,7 @@ def test_a_status_or_completion_alone_is_answered_by_the_read_model(client, tree
     # With another criterion the follow-ups are read as before.
     with CaptureQueriesContext(connection) as ctx:
         recs = rows(client.get(RECS, {"status": "none", "written": "true"}))
+    assert [r.pk for r in recs] == [own.recommendation_id]
     assert '"followups_followup"' in "\n".join(q["sql"] for q in ctx.captured_queries)
 
 

@@ -318,6 +318,20 @@ def test_read_model_rows_visible_to_a_user_are_their_follow_ups_rows(
         for dept in (department, other_department):
             recommendation = factories.RecommendationFactory(report=report, named=[dept])
             factories.FollowUpFactory(recommendation=recommendation, department=dept)
+    followups = {
+        (f.recommendation.report_id, f.department_id): f.pk for f in FollowUp.objects.all()
+    }
+    own = {followups[published.pk, department.pk], followups[unpublished.pk, department.pk]}
+    plans = {followups[published.pk, department.pk], followups[published.pk, other_department.pk]}
+    expected = {
+        secretariat: set(followups.values()),
+        ombudsman: set(followups.values()),
+        manager: own,
+        officer: own,
+        council: plans,
+    }
+    for user, pks in expected.items():
+        assert set(FollowUp.objects.visible_to(user).values_list("pk", flat=True)) == pks
     users = (secretariat, manager, officer, council, ombudsman)
     for user in users:
         for departments in (None, {department.pk}, {other_department.pk}, set()):
