@@ -168,19 +168,14 @@ def apply_followup_criteria(
 
     `published_only`: statuses count only from published rounds (read-only roles).
     `plan_reports`: for read-only roles, the reports whose action plan is published."""
-    if data.get("status"):
-        queryset = queryset.with_latest_status_in([data["status"]], published_only=published_only)
-        if plan_reports is not None:
-            # Read-only roles see published plans' follow-ups only (visible_to): said again
-            # on the read model's copy of the report, as a list of ids, the (status, report,
-            # recommendation) index skips the rest (the newest report's, without a status).
-            queryset = queryset.filter(progress__report_id__in=plan_reports)
+    queryset = progress_criteria(queryset, data, published_only=published_only)
+    if data.get("status") and plan_reports is not None:
+        # Read-only roles see published plans' follow-ups only (visible_to): said again on
+        # the read model's copy of the report, as a list of ids, the (status, report,
+        # recommendation) index skips the rest (the newest report's, without a status).
+        queryset = queryset.filter(progress__report_id__in=plan_reports)
     if data.get("state"):
         queryset = queryset.filter(state__in=data["state"])
-    if data.get("completion") == "open":
-        queryset = queryset.unfinished(published_only=published_only)
-    elif data.get("completion") == "finished":
-        queryset = queryset.finished(published_only=published_only)
     if data.get("overdue"):
         queryset = queryset.overdue(today, published_only=published_only)
     if data.get("written"):
@@ -202,10 +197,10 @@ def on_read_model(data: dict[str, Any]) -> bool:
 
 
 def progress_criteria(queryset, data: dict[str, Any], *, published_only: bool = False):
-    """Narrow a FollowUpProgress queryset (FollowUpProgressQuerySet.visible_to) by the
-    status and completion in cleaned form data, as apply_followup_criteria does follow-ups."""
+    """Narrow a FollowUp or FollowUpProgress queryset (their querysets share the method
+    names) by the status and completion in cleaned form data."""
     if data.get("status"):
-        queryset = queryset.with_status_in([data["status"]], published_only=published_only)
+        queryset = queryset.with_latest_status_in([data["status"]], published_only=published_only)
     if data.get("completion") == "open":
         queryset = queryset.unfinished(published_only=published_only)
     elif data.get("completion") == "finished":

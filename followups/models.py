@@ -167,6 +167,19 @@ def _restricted_to_visible(queryset, user, departments, *, report: str, departme
     return queryset if ids is None else queryset.filter(**{f"{department}__in": ids})
 
 
+def _status_in(statuses, published_only: bool, prefix: str) -> Q:
+    """The read model's latest status is one of `statuses` ("none": no status yet); `prefix`
+    leads from the queryset's model to the read model ("" on the read model itself)."""
+    field, _finished = _progress_fields(published_only)
+    return Q(**{f"{prefix}{field}__in": ["" if s == "none" else s for s in statuses]})
+
+
+def _finished(finished: bool, published_only: bool, prefix: str) -> Q:
+    """Some status says the action is finished (or, `finished=False`, none does yet)."""
+    _status, field = _progress_fields(published_only)
+    return Q(**{f"{prefix}{field}__isnull": not finished})
+
+
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def for_department(self, department_ids) -> FollowUpQuerySet:
         return self.filter(department_id__in=department_ids)
@@ -283,21 +296,17 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         (department, status) index. `published_only`: counting published rounds' statuses
         only (read-only roles).
         """
-        field, _finished = _progress_fields(published_only)
-        values = ["" if s == "none" else s for s in statuses]
-        return self.filter(**{f"progress__{field}__in": values})
+        return self.filter(_status_in(statuses, published_only, "progress__"))
 
     def finished(self, *, published_only: bool = False) -> FollowUpQuerySet:
         """Some status says the action is done, ongoing practice or dropped."""
-        _status, field = _progress_fields(published_only)
-        return self.filter(**{f"progress__{field}__isnull": False})
+        return self.filter(_finished(True, published_only, "progress__"))
 
     def unfinished(self, *, published_only: bool = False) -> FollowUpQuerySet:
         """No status says the action is finished (yet)."""
-        _status, field = _progress_fields(published_only)
         # Every follow-up has a progress row: an inner join (Django would otherwise make a
         # left join of it), which PostgreSQL can start from the read model's indexes.
-        return self.filter(**{f"progress__{field}__isnull": True, "progress__isnull": False})
+        return self.filter(_finished(False, published_only, "progress__"), progress__isnull=False)
 
     def written(self) -> FollowUpQuerySet:
         return self.exclude(action="")
@@ -595,20 +604,19 @@ class FollowUpProgressQuerySet(models.QuerySet["FollowUpProgress"]):
             self, user, departments, report="report_id", department="department_id"
         )
 
-    def with_status_in(self, statuses, *, published_only: bool = False):
+    # The same names as FollowUpQuerySet's, so that one function applies a list's status
+    # and completion criteria to either (followups.filters.progress_criteria).
+    def with_latest_status_in(self, statuses, *, published_only: bool = False):
         """As FollowUpQuerySet.with_latest_status_in."""
-        field, _finished = _progress_fields(published_only)
-        return self.filter(**{f"{field}__in": ["" if s == "none" else s for s in statuses]})
+        return self.filter(_status_in(statuses, published_only, ""))
 
     def finished(self, *, published_only: bool = False):
         """As FollowUpQuerySet.finished."""
-        _status, field = _progress_fields(published_only)
-        return self.filter(**{f"{field}__isnull": False})
+        return self.filter(_finished(True, published_only, ""))
 
     def unfinished(self, *, published_only: bool = False):
         """As FollowUpQuerySet.unfinished."""
-        _status, field = _progress_fields(published_only)
-        return self.filter(**{f"{field}__isnull": True})
+        return self.filter(_finished(False, published_only, ""))
 
 
 class FollowUpProgress(models.Model):

@@ -145,16 +145,9 @@ def followup_record(
 
 
 def _progress_start(followups: list[FollowUp]) -> None:
-    """New follow-ups' rows in the progress read model: no status yet."""
-    FollowUpProgress.objects.bulk_create(
-        FollowUpProgress(
-            followup_id=f.pk,
-            department_id=f.department_id,
-            recommendation_id=f.recommendation_id,
-            report_id=f.recommendation.report_id,
-        )
-        for f in followups
-    )
+    """New follow-ups' rows in the progress read model (no status yet), built as a full
+    refresh builds them."""
+    FollowUpProgress.objects.bulk_create(_progress_rows([f.pk for f in followups]))
 
 
 def _round_locked(round: FollowUpRound) -> FollowUpRound:
