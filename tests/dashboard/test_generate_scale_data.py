@@ -70,14 +70,8 @@ def test_small_run_writes_objects_and_their_history(capsys):
         assert (last.action, last.target_date, last.state) == (f.action, f.target_date, f.state)
         assert all(row.history_date <= now for row in rows)
     # The progress read model is written alongside, as the services would leave it.
-    columns = (
-        "followup_id",
-        "department_id",
-        "recommendation_id",
-        "report_id",
-        "latest_status",
-        "finished_on",
-    )
+    # Every column: the status ones and the copies of department, recommendation, report.
+    columns = [f.attname for f in FollowUpProgress._meta.concrete_fields]
     written = set(FollowUpProgress.objects.values_list(*columns))
     assert len(written) == FollowUp.objects.count()
     assert FollowUpProgress.objects.filter(latest_status="").count() == 30  # the newest plan's
