@@ -254,10 +254,11 @@ def _save_new_version(followup: FollowUp, *, actor, reason: str = "") -> FollowU
 def _record_date_move(
     followup: FollowUp, *, new_date: datetime.date | None, reason: str, actor
 ) -> None:
-    """Keep the original date and log the move; a later date needs a reason."""
+    """Keep the original date and log the move; a later date needs a reason. Moves the
+    progress read model's copy of the date too."""
     old = followup.target_date
     if old is None or new_date is None:
-        followup.target_date = new_date
+        _set_target_date(followup, new_date)
         return
     if new_date == old:
         raise ServiceError(MSG_DATE_UNCHANGED)
@@ -275,7 +276,14 @@ def _record_date_move(
         ),
         actor=actor,
     )
+    _set_target_date(followup, new_date)
+
+
+def _set_target_date(followup: FollowUp, new_date: datetime.date | None) -> None:
+    """The follow-up's target date (saved by the caller) and the read model's copy."""
     followup.target_date = new_date
+    # The read model has no history (it is not domain data): a plain update.
+    FollowUpProgress.objects.filter(followup_id=followup.pk).update(target_date=new_date)
 
 
 @transaction.atomic
@@ -314,10 +322,7 @@ def followup_move_target_date(
     """Move the target date at any time (also after approval); the original stays visible."""
     followup = _followup_locked(followup, expected_version)
     _require_edit(actor, followup)
-    if followup.target_date is None:
-        followup.target_date = new_date
-    else:
-        _record_date_move(followup, new_date=new_date, reason=reason, actor=actor)
+    _record_date_move(followup, new_date=new_date, reason=reason, actor=actor)
     return _save_new_version(followup, actor=actor, reason=reason)
 
 
@@ -493,18 +498,25 @@ def followup_progress_refresh(*, followup_ids: Iterable[int] | None = None) -> i
 
 
 def _progress_rows(followup_ids: list[int]) -> list[FollowUpProgress]:
-    """A row per follow-up: latest status by round deadline (then id), "" if none, and the
-    first finished status's date."""
+    """A row per follow-up: latest status by round deadline (then id), "" if none, the
+    first finished status's date, and copies of the follow-up's fields the lists filter on."""
     progress = {
         pk: FollowUpProgress(
             followup_id=pk,
             department_id=department_id,
             recommendation_id=recommendation_id,
             report_id=report_id,
+            target_date=target_date,
         )
-        for pk, department_id, recommendation_id, report_id in FollowUp.objects.filter(
-            pk__in=followup_ids
-        ).values_list("pk", "department_id", "recommendation_id", "recommendation__report_id")
+        for pk, department_id, recommendation_id, report_id, target_date in (
+            FollowUp.objects.filter(pk__in=followup_ids).values_list(
+                "pk",
+                "department_id",
+                "recommendation_id",
+                "recommendation__report_id",
+                "target_date",
+            )
+        )
     }
     statuses = (
         StatusUpdate.objects.filter(followup_id__in=followup_ids)

@@ -79,11 +79,23 @@ def test_state_overdue_and_status_filters(client, secretariat, tree):
     StatusUpdateFactory(followup=overdue, round=early, status="in_progress")
     client.force_login(secretariat)
     assert [f.pk for f in rows(client.get(FUPS, {"overdue": "true"}))] == [overdue.pk]
+    # Overdue alone (and a department) is answered from the progress read model's copy
+    # of the target date, in every order.
+    elsewhere = followup(tree["report"], tree["other"], target_date=past, state="approved")
+    in_dept = {"overdue": "true", "department": dept.pk}
+    assert [f.pk for f in rows(client.get(FUPS, in_dept))] == [overdue.pk]
+    assert [f.pk for f in rows(client.get(FUPS, {**in_dept, "sort": "target_date"}))] == [
+        overdue.pk
+    ]
+    assert [r.pk for r in rows(client.get(RECS, in_dept))] == [overdue.recommendation_id]
+    other = {"overdue": "true", "department": tree["other"].pk}
+    assert [f.pk for f in rows(client.get(FUPS, other))] == [elsewhere.pk]
+    assert [r.pk for r in rows(client.get(RECS, other))] == [elsewhere.recommendation_id]
     assert [f.pk for f in rows(client.get(FUPS, {"state": "draft"}))] == [draft.pk]
     # The latest status (by round deadline) counts, not the earlier one.
     assert [f.pk for f in rows(client.get(FUPS, {"status": "done"}))] == [done.pk]
     assert rows(client.get(FUPS, {"status": "planned"})) == []
-    assert [f.pk for f in rows(client.get(FUPS, {"status": "none"}))] == [draft.pk]
+    assert [f.pk for f in rows(client.get(FUPS, {"status": "none"}))] == [elsewhere.pk, draft.pk]
     assert [f.pk for f in rows(client.get(FUPS, {"completion": "finished"}))] == [done.pk]
     recs = rows(client.get(RECS, {"status": "in_progress"}))
     assert [r.pk for r in recs] == [overdue.recommendation_id]

@@ -7,7 +7,13 @@ from django.db import IntegrityError, transaction
 
 from config.errors import ConflictError, ServiceError
 from followups import services
-from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
+from followups.models import (
+    FollowUp,
+    FollowUpProgress,
+    FollowUpRound,
+    StatusUpdate,
+    TargetDateChange,
+)
 from tests.factories import (
     AnnualReportFactory,
     DepartmentFactory,
@@ -319,6 +325,47 @@ def test_update_with_later_date_needs_reason(plan, officer):
         followup=f, actor=officer, expected_version=None, action="x", target_date=D(2030, 12, 1)
     )
     assert f.target_date == D(2030, 12, 1) and f.original_target_date == D(2031, 1, 1)
+
+
+def test_progress_read_model_keeps_the_target_date_in_step(plan, officer):
+    """Overdue is answered from the read model's copy of the target date: every service
+    that sets or moves the date moves the copy, and a refused move leaves both."""
+
+    def copy_of(followup):
+        return FollowUpProgress.objects.get(followup=followup).target_date
+
+    assert copy_of(plan.followup) is None
+    f = services.followup_update(
+        followup=plan.followup,
+        actor=officer,
+        expected_version=None,
+        action="x",
+        target_date=D(2031, 1, 1),
+    )
+    assert copy_of(f) == D(2031, 1, 1)
+    f = services.followup_move_target_date(
+        followup=f, actor=officer, new_date=D(2031, 6, 1), reason="Forsinket"
+    )
+    assert copy_of(f) == D(2031, 6, 1)
+    with pytest.raises(ServiceError):  # later without a reason: refused, nothing moves
+        services.followup_move_target_date(
+            followup=f, actor=officer, new_date=D(2032, 1, 1), reason=""
+        )
+    assert copy_of(f) == D(2031, 6, 1)
+    f = services.followup_update(
+        followup=f, actor=officer, expected_version=None, action="x", target_date=D(2030, 5, 1)
+    )
+    assert copy_of(f) == D(2030, 5, 1)
+    assert FollowUp.objects.overdue(today=D(2030, 6, 1)).filter(pk=f.pk).exists()
+    assert not FollowUp.objects.overdue(today=D(2030, 4, 1)).filter(pk=f.pk).exists()
+    f = services.followup_update(
+        followup=f, actor=officer, expected_version=None, action="x", target_date=None
+    )
+    assert copy_of(f) is None
+    assert not FollowUp.objects.overdue(today=D(2040, 1, 1)).filter(pk=f.pk).exists()
+    # What a full refresh computes is what the services kept.
+    services.followup_progress_refresh(followup_ids=[f.pk])
+    assert copy_of(f) is None
 
 
 def test_database_requires_date_change_reason(plan, officer):

@@ -95,6 +95,7 @@ PROGRESS_COLUMNS = [
     "finished_on",
     "published_status",
     "published_finished_on",
+    "target_date",
 ]
 STATUS_COLUMNS = ["id", "status", "text", "reported_on", "author_id", "followup_id", "round_id"]
 HISTORY_COLUMNS = [
@@ -609,6 +610,7 @@ class Command(BaseCommand):
                         finished_on,
                         latest,
                         finished_on,
+                        target,
                     )
                 )
         w = self.writer
