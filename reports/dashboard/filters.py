@@ -30,7 +30,7 @@ class RecommendationFilter(BaseListFilter):
     )
     SORT_CHOICES = [("theme", _("Theme (A–Å)")), ("oldest", _("Oldest report first"))]
     # A manager's recommendations with a finished follow-up: 235 -> 79 ms at national scale.
-    DEPARTMENT_ON_PROGRESS = ("status", "completion", "overdue")
+    DEPARTMENT_ON_PROGRESS = ("status", "completion")
 
     class Meta:
         model = Recommendation
@@ -61,9 +61,11 @@ class RecommendationFilter(BaseListFilter):
                 queryset = queryset.filter(report_id__in=plan_reports)
                 reports = [pk for pk in reports if pk in plan_reports]
             if on_read_model(data):
-                # A status or "finished or not" alone (and a department): the read model
-                # answers it by itself, without the follow-ups (a manager's recommendations
-                # with a follow-up done: 186 -> 96 ms of SQL at national scale).
+                # A status, "finished or not" or overdue alone (and a department): the read
+                # model answers it by itself, without the follow-ups (a manager's
+                # recommendations with a follow-up done: 186 -> 96 ms of SQL at national
+                # scale; overdue in a department, with its copy of the target date: 64 ->
+                # 30 ms).
                 criteria = progress_criteria(
                     FollowUpProgress.objects.visible_to(
                         self.request.user,
@@ -72,6 +74,8 @@ class RecommendationFilter(BaseListFilter):
                     data,
                     published_only=self.published_only,
                 )
+                if data.get("overdue"):
+                    criteria = criteria.overdue(published_only=self.published_only)
                 report, via = "report_id", "recommendation"
             else:
                 criteria = apply_followup_criteria(
