@@ -88,6 +88,17 @@ def test_state_overdue_and_status_filters(client, secretariat, tree):
         overdue.pk
     ]
     assert [r.pk for r in rows(client.get(RECS, in_dept))] == [overdue.recommendation_id]
+    # Within a year: from the read model's (report, recommendation) index of open rows.
+    in_year = {"overdue": "true", "year": 2030}
+    assert [f.pk for f in rows(client.get(FUPS, in_year))] == [elsewhere.pk, overdue.pk]
+    assert [f.pk for f in rows(client.get(FUPS, {**in_year, "sort": "target_date"}))] == [
+        overdue.pk,
+        elsewhere.pk,
+    ]
+    assert {r.pk for r in rows(client.get(RECS, in_year))} == {
+        overdue.recommendation_id,
+        elsewhere.recommendation_id,
+    }
     other = {"overdue": "true", "department": tree["other"].pk}
     assert [f.pk for f in rows(client.get(FUPS, other))] == [elsewhere.pk]
     assert [r.pk for r in rows(client.get(RECS, other))] == [elsewhere.recommendation_id]
@@ -289,6 +300,10 @@ def test_council_sees_only_published_plans(client, council, tree):
     # The status filters say it again on the read model's copy of the report: the same rows.
     assert [f.pk for f in rows(client.get(FUPS, {"status": "none"}))] == [shown.pk]
     assert rows(client.get(FUPS, {"status": "none", "year": 2030})) == []
+    # A year whose action plan is not published: nothing to show, and no follow-up query.
+    with CaptureQueriesContext(connection) as ctx:
+        assert rows(client.get(FUPS, {"year": 2030, "overdue": "true"})) == []
+    assert not [q for q in ctx.captured_queries if '"followups_followup"' in q["sql"]]
     recs = rows(client.get(RECS, {"status": "none"}))
     assert [r.pk for r in recs] == [shown.recommendation_id]
 
