@@ -21,6 +21,7 @@ def snapshot() -> dict[int, tuple]:
             p.finished_on,
             p.published_status,
             p.published_finished_on,
+            p.target_date,
         )
         for p in FollowUpProgress.objects.all()
     }

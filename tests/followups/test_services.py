@@ -356,16 +356,23 @@ def test_progress_read_model_keeps_the_target_date_in_step(plan, officer):
         followup=f, actor=officer, expected_version=None, action="x", target_date=D(2030, 5, 1)
     )
     assert copy_of(f) == D(2030, 5, 1)
-    assert FollowUp.objects.overdue(today=D(2030, 6, 1)).filter(pk=f.pk).exists()
-    assert not FollowUp.objects.overdue(today=D(2030, 4, 1)).filter(pk=f.pk).exists()
+    # What a full refresh computes is what the services kept.
+    services.followup_progress_refresh(followup_ids=[f.pk])
+    assert copy_of(f) == D(2030, 5, 1)
+
+    def overdue_on(day, on_progress):
+        return FollowUp.objects.overdue(today=day, on_progress=on_progress).filter(pk=f.pk)
+
+    for on_progress in (True, False):  # the copy and the follow-up's own date agree
+        assert overdue_on(D(2030, 6, 1), on_progress).exists()
+        assert not overdue_on(D(2030, 4, 1), on_progress).exists()
+    assert FollowUpProgress.objects.overdue(today=D(2030, 6, 1)).filter(followup=f).exists()
     f = services.followup_update(
         followup=f, actor=officer, expected_version=None, action="x", target_date=None
     )
     assert copy_of(f) is None
-    assert not FollowUp.objects.overdue(today=D(2040, 1, 1)).filter(pk=f.pk).exists()
-    # What a full refresh computes is what the services kept.
-    services.followup_progress_refresh(followup_ids=[f.pk])
-    assert copy_of(f) is None
+    for on_progress in (True, False):
+        assert not overdue_on(D(2040, 1, 1), on_progress).exists()
 
 
 def test_database_requires_date_change_reason(plan, officer):
