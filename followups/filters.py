@@ -446,6 +446,7 @@ class BaseListFilter(django_filters.FilterSet):
         model's indexes hold by (department, target date) and (report, recommendation):
         otherwise the follow-ups' own indexes lead (sorted by target date, the
         secretariat's: 12 ms of SQL on the follow-ups, 71 ms on the read model)."""
+        # `visible`: a member's own departments (none for a user without a role).
         narrowed = data.get("department") or data.get("year") or self.visible is not None
         return bool(data.get("overdue") and narrowed and on_read_model(data))
 

@@ -641,13 +641,7 @@ class FollowUpProgressQuerySet(models.QuerySet["FollowUpProgress"]):
         """As FollowUpQuerySet.unfinished."""
         return self.filter(_finished(False, published_only, ""))
 
-    def overdue(
-        self,
-        today: datetime.date | None = None,
-        *,
-        published_only: bool = False,
-        on_progress: bool = True,
-    ):
+    def overdue(self, today: datetime.date | None = None, *, published_only: bool = False):
         """As FollowUpQuerySet.overdue, on the read model's copy of the target date."""
         return self.filter(_overdue(today, published_only, ""))
 

@@ -485,10 +485,11 @@ def followup_progress_refresh(*, followup_ids: Iterable[int] | None = None) -> i
     written = 0
     for start in range(0, len(ids), PROGRESS_CHUNK):
         chunk = ids[start : start + PROGRESS_CHUNK]
-        if followup_ids is not None:
-            # Serialise with other refreshes of the same follow-ups (a status saved while the
-            # secretariat moves a deadline); status_update_save holds the same row lock.
-            list(FollowUp.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
+        # Serialise with other writes to the same follow-ups (a status saved while the
+        # secretariat moves a deadline, a target date moved during a full refresh): the
+        # services that write them hold the same row lock, so each row is read after they
+        # commit, or they update the row written here after this commits.
+        list(FollowUp.objects.select_for_update().filter(pk__in=chunk).order_by("pk"))
         rows = _progress_rows(chunk)
         if followup_ids is not None:
             FollowUpProgress.objects.filter(followup_id__in=chunk).delete()
