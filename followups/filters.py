@@ -423,9 +423,9 @@ class BaseListFilter(django_filters.FilterSet):
     def visible_followups(self, followups, data: dict[str, Any]):
         """`followups` restricted to those the user may see in the departments filtered on,
         in one condition (FollowUpQuerySet.visible_to). With one of the criteria in
-        DEPARTMENT_ON_PROGRESS, on the progress read model's copy of the department, which
-        those criteria read anyway (not for read-only roles: their published statuses are
-        found by report)."""
+        DEPARTMENT_ON_PROGRESS, or an overdue read from the read model (overdue_on_progress),
+        on the progress read model's copy of the department, which those criteria read
+        anyway (not for read-only roles: their published statuses are found by report)."""
         on_progress = not self.published_only and (
             any(data.get(name) for name in self.DEPARTMENT_ON_PROGRESS)
             or self.overdue_on_progress(data)
@@ -569,11 +569,11 @@ class FollowUpFilter(BaseListFilter):
         newest = ("-recommendation_id", "pk")
         # Read-only roles' overdue in the read model's order within a year only (without
         # one, the newest report's open rows, not theirs, lead that index).
-        overdue_on_progress = self.overdue_on_progress(data) and (
+        overdue_in_progress_order = self.overdue_on_progress(data) and (
             not self.published_only or data.get("year")
         )
         by_progress = data.get("status") or (
-            data.get("completion") and not self.published_only or overdue_on_progress
+            data.get("completion") and not self.published_only or overdue_in_progress_order
         )
         if by_progress and not data.get("theme"):
             # The same order, read from the read model's (status, recommendation) index or
@@ -608,7 +608,7 @@ class FollowUpFilter(BaseListFilter):
                 window=self._walk_window(),
             )
         if sort == "target_date":
-            if overdue_on_progress:
+            if overdue_in_progress_order:
                 # The read model's copy: its (department, target date) index of open rows
                 # gives a department's overdue follow-ups in this order (a manager's: 35 ->
                 # 17 ms of SQL at national scale).

@@ -350,7 +350,7 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     ):
         """Per department: required, written, submitted, approved, overdue and, for a status
         `round`, reported (a status saved in it); one query."""
-        today = today or datetime.date.today()  # noqa: DTZ011 (a local calendar date)
+        today = _today(today)
         state = FollowUp.State
         counts = {
             "required": Count("pk"),
