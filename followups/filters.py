@@ -25,11 +25,12 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
-from config.text import danish_key
 from departments.access import access_for
-from departments.models import Department, children_map, descendant_ids
+from departments.models import descendant_ids
 from followups.models import ActionStatus, FollowUp, FollowUpRound
-from recommendations.models import AnnualReport, Recommendation, Theme
+from followups.vocabulary import SharedChoices
+from followups.vocabulary import current as current_vocabulary
+from recommendations.models import Recommendation
 
 STATUS_CHOICES = [*ActionStatus.choices, ("none", _("No status yet"))]
 COMPLETION_CHOICES = [("open", _("Not finished")), ("finished", _("Finished"))]
@@ -45,11 +46,6 @@ FOLLOWUP_CRITERIA = (
     "written",
     "moved",
 )
-
-
-def in_danish_order(names: list[tuple[int, str]]) -> list[int]:
-    """The pks of (pk, name) pairs in Danish order of their names (then by pk)."""
-    return [pk for pk, name in sorted(names, key=lambda r: (danish_key(r[1]), r[0]))]
 
 
 def estimated_rows(queryset) -> int:
@@ -342,34 +338,28 @@ class BaseListFilter(django_filters.FilterSet):
             # They see published action plans only, whose follow-ups are all approved: a
             # workflow state finds nothing else (after a scan of every follow-up).
             del self.filters["state"]
-        reports = list(AnnualReport.objects.order_by("-year").values_list("pk", "year"))
-        self.filters["year"].extra["choices"] = [(year, str(year)) for _pk, year in reports]
-        self.reports_newest_first = [pk for pk, _year in reports]
+        vocabulary = current_vocabulary()
+        self.filters["year"].extra["choices"] = vocabulary.year_choices
+        self.reports_newest_first = [pk for pk, _year in vocabulary.reports]
         # The recommendation list filters a year as its report's id: an equality on its rows'
         # own column, which its walk's index scans use (a join to the report would be tested
         # row by row). The follow-up list keeps the join: PostgreSQL plans its overdue+year
         # count better with it (19 ms against 28 ms at national scale).
-        self.report_of_year = {year: pk for pk, year in reports}
-        self.theme_names = list(Theme.objects.values_list("pk", "name"))
-        self.filters["theme"].extra["choices"] = sorted(
-            self.theme_names, key=lambda r: danish_key(r[1])
-        )
-        departments = list(Department.objects.values_list("pk", "name", "parent_id"))
-        self.department_names = [(pk, name) for pk, name, _parent in departments]
-        self.children = children_map((pk, parent) for pk, _name, parent in departments)
+        self.report_of_year = {year: pk for pk, year in vocabulary.reports}
+        self.vocabulary = vocabulary
+        self.filters["theme"].extra["choices"] = vocabulary.theme_choices
+        self.children = vocabulary.children
         self.visible = access_for(user).visible_department_ids()
-        self.filters["department"].extra["choices"] = department_choices(
-            departments, self.visible, self.children
+        self.filters["department"].extra["choices"] = vocabulary.department_choices(self.visible)
+        # FollowUpRoundQuerySet.visible_to's rule, on the rounds already loaded.
+        self.rounds = (
+            vocabulary.rounds_for(published_only=self.published_only)
+            if user.is_authenticated
+            else {}
         )
-        self.rounds = {
-            r.pk: r
-            for r in FollowUpRound.objects.visible_to(user)
-            .select_related("report")
-            .order_by("-report__year", "deadline")
-        }
-        self.filters["round"].extra["choices"] = [
+        self.filters["round"].extra["choices"] = SharedChoices(
             (pk, f"{r.report.year}: {r.name}") for pk, r in self.rounds.items()
-        ]
+        )
         self.filters["sort"].extra["choices"] = self.SORT_CHOICES
 
     def published_plan_reports(self) -> list[int] | None:
@@ -403,7 +393,7 @@ class BaseListFilter(django_filters.FilterSet):
         return order_by_groups(
             queryset,
             key=key,
-            groups=in_danish_order(self.theme_names),
+            groups=list(self.vocabulary.theme_order),
             within=within,
             window=self._walk_window(),
         )
@@ -475,22 +465,6 @@ class BaseListFilter(django_filters.FilterSet):
         # A text search takes its matches from the GIN index; walking groups would test the
         # text of every row on the way.
         return None if self.form.cleaned_data.get("q") else self.window
-
-
-def department_choices(departments, visible, children) -> list[tuple[int, str]]:
-    """The tree (`children`: departments.models.children_map) in Danish order,
-    sub-departments indented under their parent."""
-    names = {pk: name for pk, name, _parent in departments}
-    choices: list[tuple[int, str]] = []
-
-    def walk(parent, depth):
-        for pk in sorted(children.get(parent, []), key=lambda pk: danish_key(names[pk])):
-            if visible is None or pk in visible:
-                choices.append((pk, "\u2003" * depth + names[pk]))
-            walk(pk, depth + 1)
-
-    walk(None, 0)
-    return choices
 
 
 class FollowUpFilter(BaseListFilter):
@@ -597,7 +571,7 @@ class FollowUpFilter(BaseListFilter):
         if sort == "department":
             groups = [
                 pk
-                for pk in in_danish_order(self.department_names)
+                for pk in self.vocabulary.department_order
                 if self.visible is None or pk in self.visible
             ]
             return order_by_groups(

@@ -83,14 +83,17 @@ def approved_followup(plan, officer, manager, secretariat):
 
 
 def clear_caches() -> None:
-    """The cache and the dashboard's in-process figures: keys built from history ids and the
-    date can repeat across tests (ids are reused after a rollback)."""
+    """The cache, the dashboard's in-process figures and the lists' vocabulary: keys built
+    from history ids and the date, or from the tables' rows, can repeat across tests (ids
+    are reused after a rollback)."""
     from django.core.cache import cache
 
+    from followups import vocabulary
     from reports.dashboard import stats
 
     cache.clear()
     stats.forget_in_process()
+    vocabulary.forget()
 
 
 @pytest.fixture(autouse=True)

