@@ -242,7 +242,11 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
     return _list_page(
         request,
         filterset,
-        load=lambda qs: qs.select_related("report", "theme"),
+        # The columns the rows show: the related reports' and recommendations' long texts
+        # stay in the database (fewer columns read, compiled and turned into objects).
+        load=lambda qs: qs.select_related("report", "theme").only(
+            "number", "text", "kind", "report__year", "theme__name"
+        ),
         row_url="pages:recommendation",
         template="dashboard/recommendation_list.html",
     )
@@ -266,9 +270,19 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     return _list_page(
         request,
         filterset,
-        load=lambda qs: qs.select_related(
-            "recommendation__report", "recommendation__theme", "department"
-        ).with_latest_status(published_only=filterset.published_only),
+        load=lambda qs: (
+            qs.select_related("recommendation__report", "recommendation__theme", "department")
+            .only(
+                "action",
+                "state",
+                "target_date",
+                "recommendation__number",
+                "recommendation__report__year",
+                "recommendation__theme__name",
+                "department__name",
+            )
+            .with_latest_status(published_only=filterset.published_only)
+        ),
         row_url="followups:detail",
         template="dashboard/followup_list.html",
         each=label,
