@@ -89,6 +89,7 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
+    import config.wsgi  # noqa: F401 (started as a web process is: see bench/web.py)
     from bench.web import measure, production_like
     from departments.models import Department
     from followups.models import FollowUpRound

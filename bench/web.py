@@ -108,15 +108,15 @@ def main() -> None:
     import django
 
     django.setup()
-    # As a web process starts (config/wsgi.py): the views imported, the objects loaded so
-    # far frozen out of the garbage collector's full collections.
-    import config.wsgi  # noqa: F401
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
+    # As a web process starts (config/wsgi.py): the views imported, the objects loaded so
+    # far frozen out of the garbage collector's full collections.
+    import config.wsgi  # noqa: F401
     from followups.models import FollowUpRound
     from recommendations.models import Recommendation, Theme
     from reports.management.commands.generate_scale_data import (
