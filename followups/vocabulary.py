@@ -17,7 +17,8 @@ import threading
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Value
+from django.db.models.functions import Cast
 
 from config.text import danish_key
 from departments.models import Department, children_map
@@ -45,13 +46,10 @@ class Vocabulary:
     # (pk, year), newest first.
     reports: tuple[tuple[int, int], ...]
     year_choices: SharedChoices
-    # (pk, name) in the order of the table, and the choices in Danish order.
-    theme_names: tuple[tuple[int, str], ...]
+    # The themes' choices and pks in Danish order.
     theme_choices: SharedChoices
     theme_order: tuple[int, ...]
-    # (pk, name, parent id); the tree as parent id → child ids.
-    departments: tuple[tuple[int, str, int | None], ...]
-    department_names: tuple[tuple[int, str], ...]
+    # The department tree as parent id → child ids.
     children: dict[int | None, list[int]]
     # Every department in Danish order, and the tree in Danish order with sub-departments
     # indented under their parent.
@@ -80,13 +78,40 @@ def in_danish_order(names) -> list[int]:
     return [pk for pk, name in sorted(names, key=lambda r: (danish_key(r[1]), r[0]))]
 
 
+def _named_rows() -> list[tuple[str, int, str, int | None]]:
+    """(table, pk, name, parent id) of every department, theme and annual report (a year as
+    its name), in one query (UNION ALL): a process's first list request stays within the
+    pages' query budget."""
+    no_parent = Value(None, output_field=IntegerField())
+
+    def rows(queryset, table: str, name, parent=no_parent):
+        return (
+            queryset.order_by()
+            .annotate(row_table=Value(table), row_name=name, row_parent=parent)
+            .values_list("row_table", "pk", "row_name", "row_parent")
+        )
+
+    departments = rows(Department.objects, "department", F("name"), F("parent_id"))
+    themes = rows(Theme.objects, "theme", F("name"))
+    reports = rows(AnnualReport.objects, "report", Cast("year", CharField()))
+    return list(departments.union(themes, reports, all=True))
+
+
 def load() -> Vocabulary:
-    """The vocabulary as the database holds it now (four queries)."""
-    reports = tuple(AnnualReport.objects.order_by("-year").values_list("pk", "year"))
-    themes = tuple(Theme.objects.values_list("pk", "name"))
+    """The vocabulary as the database holds it now (two queries)."""
+    named = _named_rows()
+    reports = tuple(
+        sorted(
+            ((pk, int(year)) for table, pk, year, _ in named if table == "report"),
+            key=lambda r: -r[1],
+        )
+    )
+    themes = tuple(sorted((pk, name) for table, pk, name, _ in named if table == "theme"))
     theme_names = dict(themes)
     theme_order = tuple(in_danish_order(themes))
-    departments = tuple(Department.objects.values_list("pk", "name", "parent_id"))
+    departments = tuple(
+        sorted((pk, name, parent) for table, pk, name, parent in named if table == "department")
+    )
     names = {pk: name for pk, name, _parent in departments}
     children = children_map((pk, parent) for pk, _name, parent in departments)
     tree: list[tuple[int, str]] = []
@@ -108,11 +133,8 @@ def load() -> Vocabulary:
     return Vocabulary(
         reports=reports,
         year_choices=SharedChoices((year, str(year)) for _pk, year in reports),
-        theme_names=themes,
         theme_choices=SharedChoices((pk, theme_names[pk]) for pk in theme_order),
         theme_order=theme_order,
-        departments=departments,
-        department_names=tuple(names.items()),
         children=children,
         department_order=tuple(in_danish_order(names.items())),
         department_tree=SharedChoices(tree),

@@ -42,7 +42,7 @@ def test_tree_and_themes_in_danish_order():
         "Aarhus",
     ]
     assert [label for _pk, label in v.theme_choices] == ["Adgang", "Ærinde", "Åbenhed"]
-    names = dict(v.department_names)
+    names = {pk: label.strip() for pk, label in v.department_tree}
     assert [names[pk] for pk in v.department_order] == [
         "Børn",
         "Zone",
@@ -143,3 +143,9 @@ def test_a_round_published_meanwhile_shows_in_the_council_members_list(
 
 def round_choices(response) -> list[int]:
     return [int(v) for v, _label in response.context["form"].fields["round"].choices if v]
+
+
+def test_loading_takes_two_queries(plan):
+    with CaptureQueriesContext(connection) as queries:
+        vocabulary.load()
+    assert len(queries) == 2
