@@ -19,6 +19,7 @@ def freeze_startup_objects() -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (imports the views)
+    gc.collect()  # start-up garbage is freed, not frozen for the process's life
     gc.freeze()
 
 

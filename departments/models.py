@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -42,7 +44,9 @@ def department_children() -> dict[int | None, list[int]]:
     return children_map(Department.objects.values_list("pk", "parent_id"))
 
 
-def descendant_ids(ids: set[int], children: dict[int | None, list[int]] | None = None) -> set[int]:
+def descendant_ids(
+    ids: set[int], children: Mapping[int | None, Sequence[int]] | None = None
+) -> set[int]:
     """Ids of the given departments and all their sub-departments (one query, none when
     the tree from department_children() is given)."""
     if not ids:

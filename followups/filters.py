@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import django_filters
@@ -141,7 +142,7 @@ def _walk_sql(
 
 
 def filtered_departments(
-    data: dict[str, Any], children: dict[int | None, list[int]]
+    data: dict[str, Any], children: Mapping[int | None, Sequence[int]]
 ) -> set[int] | None:
     """The departments a department filter asks for: the one chosen and its sub-departments
     (or only it); None without a department filter."""

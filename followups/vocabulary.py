@@ -13,8 +13,9 @@ digest function and loads them on every request.
 from __future__ import annotations
 
 import functools
-import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from django.db import connection
 from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Value
@@ -31,7 +32,8 @@ VOCABULARY_MODELS = (Department, Theme, AnnualReport, FollowUpRound)
 class SharedChoices(tuple):
     """Choices shared by every request of a process: immutable (a tuple of (value, label)
     tuples), so a form copies the reference instead of deep-copying every choice (Django
-    deep-copies each field's choices whenever a form is built)."""
+    deep-copies each field's choices whenever a form is built). django-filter's choice
+    fields keep them as given; Django's TypedChoiceField (the year's) makes its own list."""
 
     __slots__ = ()
 
@@ -41,7 +43,9 @@ class SharedChoices(tuple):
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Read-only: one instance serves every request of a process until the tables change."""
+    """Read-only: one instance serves every request of a process until the tables change.
+    Its mappings are read-only views; the round instances must be treated as read-only
+    too (the filters only read them)."""
 
     # (pk, year), newest first.
     reports: tuple[tuple[int, int], ...]
@@ -50,14 +54,14 @@ class Vocabulary:
     theme_choices: SharedChoices
     theme_order: tuple[int, ...]
     # The department tree as parent id → child ids.
-    children: dict[int | None, list[int]]
+    children: Mapping[int | None, tuple[int, ...]]
     # Every department in Danish order, and the tree in Danish order with sub-departments
     # indented under their parent.
     department_order: tuple[int, ...]
     department_tree: SharedChoices
     # Every round by pk (newest report first, then by deadline), with its report; the pks of
     # the published ones (FollowUpRoundQuerySet.published).
-    rounds: dict[int, FollowUpRound]
+    rounds: Mapping[int, FollowUpRound]
     published_round_ids: frozenset[int]
 
     def department_choices(self, visible: set[int] | None) -> SharedChoices:
@@ -66,7 +70,7 @@ class Vocabulary:
             return self.department_tree
         return SharedChoices(c for c in self.department_tree if c[0] in visible)
 
-    def rounds_for(self, *, published_only: bool) -> dict[int, FollowUpRound]:
+    def rounds_for(self, *, published_only: bool) -> Mapping[int, FollowUpRound]:
         """The rounds, or the published ones only (for read-only roles)."""
         if not published_only:
             return self.rounds
@@ -135,17 +139,17 @@ def load() -> Vocabulary:
         year_choices=SharedChoices((year, str(year)) for _pk, year in reports),
         theme_choices=SharedChoices((pk, theme_names[pk]) for pk in theme_order),
         theme_order=theme_order,
-        children=children,
+        children=MappingProxyType({parent: tuple(ids) for parent, ids in children.items()}),
         department_order=tuple(in_danish_order(names.items())),
         department_tree=SharedChoices(tree),
-        rounds=rounds,
+        rounds=MappingProxyType(rounds),
         published_round_ids=frozenset(pk for pk, r in rounds.items() if r.is_published),
     )
 
 
-# The vocabulary this process built last, with the digest it was built for.
+# The vocabulary this process built last, with the digest it was built for. Threads that
+# find it outdated at the same moment each load it (a replaced tuple, never a mixed one).
 _held: tuple[str, Vocabulary] | None = None
-_lock = threading.Lock()
 
 
 def current() -> Vocabulary:
@@ -160,9 +164,11 @@ def current() -> Vocabulary:
         return held[1]
     vocabulary = load()
     # Loaded after the digest was read: at least as new as the state it names. Were it
-    # newer, the next request's digest differs and loads again; it is never kept stale.
-    with _lock:
-        _held = (version, vocabulary)
+    # newer, the next request's digest differs and loads again, so it is not kept stale,
+    # unless the rows went back to exactly the digest's state within the milliseconds
+    # between the two reads. Of the rows the filters read, only a round's state can go
+    # back (closed, then reopened), and only "published" matters to them, which is final.
+    _held = (version, vocabulary)
     return vocabulary
 
 

@@ -1,8 +1,6 @@
 """The lists' vocabulary (followups.vocabulary): read once per process while the tables are
 unchanged, never stale, in Danish order."""
 
-import copy
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +10,8 @@ from departments import services as department_services
 from departments.access import access_for
 from followups import services as followup_services
 from followups import vocabulary
-from followups.models import FollowUpRound
+from followups.filters import FollowUpFilter
+from followups.models import FollowUp, FollowUpRound
 from recommendations import services as recommendation_services
 from tests.factories import (
     AnnualReportFactory,
@@ -64,10 +63,16 @@ def test_department_choices_keep_the_tree_order_of_the_visible_ones():
     assert v.department_choices(None) is v.department_tree
 
 
-def test_shared_choices_are_not_copied_by_forms():
-    choices = vocabulary.SharedChoices([(1, "A"), (2, "B")])
-    assert copy.deepcopy(choices) is choices
-    assert copy.deepcopy({"choices": choices})["choices"] is choices
+def test_forms_share_the_choices_instead_of_copying_them(rf, secretariat, plan):
+    """Django deep-copies a form's fields as it builds the form: the department, theme and
+    round choices are kept as the one shared tuple."""
+    request = rf.get("/")
+    request.user = secretariat
+    filterset = FollowUpFilter(request.GET, queryset=FollowUp.objects.all(), request=request)
+    for name in ("department", "theme", "round"):
+        given = filterset.filters[name].extra["choices"]
+        assert isinstance(given, vocabulary.SharedChoices) and given
+        assert filterset.form.fields[name].choices.choices is given
 
 
 def test_rounds_for_read_only_roles_follow_the_querysets_rule(plan, secretariat, council):
