@@ -352,12 +352,7 @@ class BaseListFilter(django_filters.FilterSet):
         self.children = vocabulary.children
         self.visible = access_for(user).visible_department_ids()
         self.filters["department"].extra["choices"] = vocabulary.department_choices(self.visible)
-        # FollowUpRoundQuerySet.visible_to's rule, on the rounds already loaded.
-        self.rounds = (
-            vocabulary.rounds_for(published_only=self.published_only)
-            if user.is_authenticated
-            else {}
-        )
+        self.rounds = vocabulary.rounds_visible_to(user)
         self.filters["round"].extra["choices"] = SharedChoices(
             (pk, f"{r.report.year}: {r.name}") for pk, r in self.rounds.items()
         )

@@ -49,12 +49,21 @@ class FollowUpRoundQuerySet(models.QuerySet["FollowUpRound"]):
 
     def visible_to(self, user) -> FollowUpRoundQuerySet:
         """Council members and others with read-only access see published rounds only."""
-        access = access_for(user)
-        if not user.is_authenticated:
-            return self.none()
-        if access.is_read_only:
-            return self.published()
-        return self
+        states = round_states_visible_to(user)
+        if states is None:
+            return self
+        return self.filter(state__in=states) if states else self.none()
+
+
+def round_states_visible_to(user) -> frozenset[str] | None:
+    """The states of the rounds `user` may see (None: every round; empty: none). The one
+    rule for rounds: FollowUpRoundQuerySet.visible_to says it in SQL, the lists'
+    vocabulary (followups/vocabulary.py) on the rounds it holds."""
+    if not user.is_authenticated:
+        return frozenset()
+    if access_for(user).is_read_only:
+        return frozenset({FollowUpRound.State.PUBLISHED})
+    return None
 
 
 class FollowUpRound(models.Model):

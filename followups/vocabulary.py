@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from django.db import connection
-from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Value
+from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.functions import Cast
 
 from config.text import danish_key
 from departments.models import Department, children_map
-from followups.models import FollowUpRound
+from followups.models import FollowUpRound, round_states_visible_to
 from recommendations.models import AnnualReport, Theme
 
 VOCABULARY_MODELS = (Department, Theme, AnnualReport, FollowUpRound)
@@ -45,7 +45,8 @@ class SharedChoices(tuple):
 class Vocabulary:
     """Read-only: one instance serves every request of a process until the tables change.
     Its mappings are read-only views; the round instances must be treated as read-only
-    too (the filters only read them)."""
+    too (the filters only read them); which of them a user may see is decided per request
+    (rounds_visible_to)."""
 
     # (pk, year), newest first.
     reports: tuple[tuple[int, int], ...]
@@ -59,10 +60,8 @@ class Vocabulary:
     # indented under their parent.
     department_order: tuple[int, ...]
     department_tree: SharedChoices
-    # Every round by pk (newest report first, then by deadline), with its report; the pks of
-    # the published ones (FollowUpRoundQuerySet.published).
+    # Every round by pk (newest report first, then by deadline), with its report.
     rounds: Mapping[int, FollowUpRound]
-    published_round_ids: frozenset[int]
 
     def department_choices(self, visible: set[int] | None) -> SharedChoices:
         """The tree's choices restricted to `visible` (None: all)."""
@@ -70,11 +69,12 @@ class Vocabulary:
             return self.department_tree
         return SharedChoices(c for c in self.department_tree if c[0] in visible)
 
-    def rounds_for(self, *, published_only: bool) -> Mapping[int, FollowUpRound]:
-        """The rounds, or the published ones only (for read-only roles)."""
-        if not published_only:
+    def rounds_visible_to(self, user) -> Mapping[int, FollowUpRound]:
+        """The rounds `user` may see (the rule of FollowUpRoundQuerySet.visible_to)."""
+        states = round_states_visible_to(user)
+        if states is None:
             return self.rounds
-        return {pk: r for pk, r in self.rounds.items() if pk in self.published_round_ids}
+        return {pk: r for pk, r in self.rounds.items() if r.state in states}
 
 
 def in_danish_order(names) -> list[int]:
@@ -126,13 +126,11 @@ def load() -> Vocabulary:
             walk(pk, depth + 1)
 
     walk(None, 0)
-    # Published as FollowUpRoundQuerySet.published says it, in the same query.
-    published = FollowUpRound.objects.published().filter(pk=OuterRef("pk"))
     rounds = {
         r.pk: r
-        for r in FollowUpRound.objects.select_related("report")
-        .annotate(is_published=Exists(published))
-        .order_by("-report__year", "deadline")
+        for r in FollowUpRound.objects.select_related("report").order_by(
+            "-report__year", "deadline"
+        )
     }
     return Vocabulary(
         reports=reports,
@@ -143,7 +141,6 @@ def load() -> Vocabulary:
         department_order=tuple(in_danish_order(names.items())),
         department_tree=SharedChoices(tree),
         rounds=MappingProxyType(rounds),
-        published_round_ids=frozenset(pk for pk, r in rounds.items() if r.is_published),
     )
 
 
