@@ -90,13 +90,15 @@ def database_from_env(*, pool: bool = False) -> dict:
         # long analytical queries; our pages are short ones (bench/web.py).
         config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     if config["ENGINE"] == "django.db.backends.postgresql" and pool:
-        from psycopg_pool import ConnectionPool
-
+        # Django builds the psycopg ConnectionPool itself and passes its own `check`
+        # (ConnectionPool.check_connection, because CONN_HEALTH_CHECKS is on): these options
+        # must not name it again. A gunicorn sync worker serves one request at a time, so a
+        # small pool per process suffices; the timeout bounds how long a request waits for a
+        # connection when the database is down (then the 503 page, config.middleware).
         config.setdefault("OPTIONS", {})["pool"] = {
-            "min_size": int(os.environ.get("DB_POOL_MIN", "2")),
-            "max_size": int(os.environ.get("DB_POOL_MAX", "10")),
-            "timeout": 5,
-            "check": ConnectionPool.check_connection,
+            "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
+            "max_size": int(os.environ.get("DB_POOL_MAX", "4")),
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1.5")),
         }
     return config
 

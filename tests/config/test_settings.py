@@ -37,3 +37,35 @@ def test_production_refuses_missing_secret():
 def test_danish_is_the_default_language(settings):
     assert settings.LANGUAGE_CODE == "da"
     assert [code for code, _name in settings.LANGUAGES] == ["da", "en"]
+
+
+@pytest.mark.postgres
+def test_production_settings_open_a_real_pooled_connection(settings):
+    """The production settings, loaded in a process of their own, reach PostgreSQL through
+    Django's psycopg pool: a query answers and the connection came from the pool."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute('select 41 + 1')\n"
+        "    print(c.fetchone()[0], type(connection.pool).__name__)\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "test-prod-connection-0123456789abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "opfoelgning.example",
+        "DATABASE_URL": url,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["42", "ConnectionPool"]
