@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install assets run serve demo test lint format migrations-check messages check-deploy clean
+.PHONY: install assets run serve demo test lint format migrations-check messages check-deploy prod-smoke clean
 
 install: $(VENV)/.installed assets
 
@@ -58,6 +58,10 @@ check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.prod SECRET_KEY=ci-dummy-$$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ \
 	ALLOWED_HOSTS=opfoelgning.example DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
 	$(PY) manage.py check --deploy --fail-level WARNING
+
+# Production settings for real: gunicorn + db_worker on PostgreSQL, driven over HTTP.
+prod-smoke: install
+	bash .ci/prod-smoke
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles db.sqlite3
