@@ -229,8 +229,8 @@ def run(env: dict, port: int, logs: Path) -> None:
         if status == 200 and headers.get("Content-Type") == "application/pdf":
             break
         if status == 302:
-            path = urlsplit(headers["Location"]).path or pdf
-            path += ("?" + urlsplit(headers["Location"]).query) if "?" in headers["Location"] else ""
+            target = urlsplit(headers["Location"])
+            path = (target.path or pdf) + (f"?{target.query}" if target.query else "")
         else:
             path = pdf  # a progress page: ask for the PDF again, as its reload does
         polls += 1
