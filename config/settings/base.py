@@ -145,6 +145,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploaded and archived files: readable by the service's group (backups), not by others.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 # Importing follow-up documents (recommendations/importing): limits checked before parsing.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
@@ -180,11 +183,22 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Brute force: lock username+IP, so one shared town-hall IP does not lock everyone out.
+# The client's address (log-in throttling, security log): how many reverse proxies in front
+# of the application each vouch for one X-Forwarded-For entry. 0 = REMOTE_ADDR, the header
+# is ignored; 1 behind the documented nginx (deploy/), which sets the header itself.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Brute force (config/security.py): lock username+IP, so one shared town-hall IP does not
+# lock everyone out, and lock an IP address after many failures across usernames (password
+# spraying), high enough that a town hall's typos do not reach it within the cool-off.
 AXES_FAILURE_LIMIT = 5
+LOGIN_FAILURE_LIMIT_PER_IP = 30
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_HANDLER = "config.security.LoginThrottle"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_HTTP_RESPONSE_CODE = 429
 
@@ -214,3 +228,6 @@ LOGGING = {
 }
 
 MUNICIPALITY_NAME = os.environ.get("MUNICIPALITY_NAME", "Eksempelby Kommune")
+
+# `load_demo` writes fictional users with a published password: development and tests only.
+DEMO_ALLOWED = False

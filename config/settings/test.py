@@ -11,3 +11,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="opfoelgning-test-media-"))
 AXES_ENABLED = True
 LOGGING["root"]["level"] = "ERROR"
+DEMO_ALLOWED = True
