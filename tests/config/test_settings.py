@@ -69,3 +69,34 @@ def test_production_settings_open_a_real_pooled_connection(settings):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["42", "ConnectionPool"]
+
+
+def test_stored_and_uploaded_files_are_not_world_readable(settings, tmp_path):
+    """Files in media storage: 0640, their folders 0750 (SECURITY.md case 24), whatever the
+    process's umask would give."""
+    import stat
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import FileSystemStorage
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    storage = FileSystemStorage()
+    old_umask = os.umask(0o002)
+    try:
+        stored = storage.save("editions/2025/rapport.pdf", ContentFile(b"%PDF-1.7"))
+        upload = TemporaryUploadedFile("plan.xlsx", "application/octet-stream", 3, None)
+        upload.write(b"abc")
+        upload.seek(0)
+        uploaded = storage.save("imports/plan.xlsx", upload)  # moved, not copied
+        upload.close()
+    finally:
+        os.umask(old_umask)
+
+    def mode(path):
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    assert mode(storage.path(stored)) == 0o640
+    assert mode(storage.path(uploaded)) == 0o640
+    assert mode(tmp_path / "media" / "editions") == 0o750
+    assert mode(tmp_path / "media" / "editions" / "2025") == 0o750

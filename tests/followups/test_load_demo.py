@@ -73,3 +73,45 @@ def test_every_domain_model_has_history():
             if model.__name__.startswith("Historical") or model is FollowUpProgress:
                 continue  # FollowUpProgress: a read model derived from status updates
             assert hasattr(model, "history"), f"{model.__name__} has no history"
+
+
+def test_load_demo_refuses_when_the_settings_do_not_allow_the_demo(settings):
+    from django.core.management.base import CommandError
+
+    from followups.management.commands.load_demo import REFUSED_IN_PRODUCTION
+
+    settings.DEMO_ALLOWED = False
+    before = counts()
+    with pytest.raises(CommandError, match="DEMO_ALLOWED"):
+        call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert counts() == before
+    assert "config.settings.dev" in REFUSED_IN_PRODUCTION
+
+
+def test_load_demo_with_production_settings_exits_non_zero(tmp_path):
+    """A real `manage.py load_demo` with config.settings.prod: refused before any write."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "test-prod-demo-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGH",
+        "ALLOWED_HOSTS": "opfoelgning.example",
+        "SQLITE_PATH": str(tmp_path / "never-written.sqlite3"),
+    }
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "load_demo"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "DEMO_ALLOWED" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "never-written.sqlite3").exists()

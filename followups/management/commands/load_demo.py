@@ -2,8 +2,9 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from departments.models import Department
@@ -29,6 +30,13 @@ from followups.services import (
 from recommendations.models import AnnualReport, Recommendation
 from recommendations.services import recommendation_create, report_create, theme_get_or_create
 
+# Not translated: the operator of a production server reads it in a terminal.
+REFUSED_IN_PRODUCTION = (
+    "Demodata (fiktive brugere med en offentlig adgangskode) må ikke indlæses med "
+    "disse indstillinger (DEMO_ALLOWED er slået fra, som i produktion). Brug "
+    "DJANGO_SETTINGS_MODULE=config.settings.dev på en database kun til demo."
+)
+
 STATUS_CYCLE = ["done", "in_progress", "ongoing", "in_progress", "paused", "done", "dropped"]
 
 
@@ -36,6 +44,8 @@ class Command(BaseCommand):
     help = "Load the fictional demo municipality (Eksempelby Kommune) and its demo users."
 
     def handle(self, *args, **options):
+        if not settings.DEMO_ALLOWED:
+            raise CommandError(REFUSED_IN_PRODUCTION)
         with transaction.atomic():
             global_roles_sync()
             users = self.ensure_users()
