@@ -26,7 +26,7 @@ from recommendations.models import AnnualReport, Recommendation, RecommendationD
 
 # Raise when the document templates change in a way that changes rendered output: it is
 # part of the data version, so cached renderings from older templates are not reused.
-TEMPLATE_VERSION = "5"
+TEMPLATE_VERSION = "6"
 
 ORGANISATION_HEADING = "Anbefalinger og handlinger som vedrører hele organisationen"
 DEPARTMENT_HEADING = "Anbefalinger og handlinger som vedrører {name}"
@@ -41,6 +41,10 @@ STATUS_LABELS_DA = {
     ActionStatus.DROPPED: "Ikke gennemført",
 }
 
+# The department column of a follow-up awaiting placement (an imported action line whose
+# department the secretariat has not chosen yet). The importer reads it back as such.
+UNPLACED_NAME = "Afventer placering"
+
 MARK_NEW = "new"
 MARK_CHANGED = "changed"
 MARK_LABELS = {MARK_NEW: "Ny", MARK_CHANGED: "Ændret"}
@@ -49,7 +53,7 @@ MARK_LABELS = {MARK_NEW: "Ny", MARK_CHANGED: "Ændret"}
 @dataclass
 class FollowUpCell:
     followup_id: int
-    department_id: int
+    department_id: int | None  # None: awaiting placement
     department_name: str
     action: str
     status: str = ""
@@ -68,6 +72,10 @@ class FollowUpCell:
     @property
     def marker_label(self) -> str:
         return MARK_LABELS.get(self.marker, "")
+
+    @property
+    def unplaced(self) -> bool:
+        return self.department_id is None
 
 
 @dataclass
@@ -309,7 +317,9 @@ def _assemble(
         if cutoff is None or source.rounds[status.round_id].deadline <= cutoff:
             latest[status.followup_id] = status
 
-    def department_name(pk: int) -> str:
+    def department_name(pk: int | None) -> str:
+        if pk is None:
+            return UNPLACED_NAME
         dep = source.departments.get(pk)
         return dep.name if dep is not None else "?"
 
@@ -330,7 +340,10 @@ def _assemble(
             cell.status_round = source.rounds[status.round_id].name
         cells[followup.recommendation_id].append(cell)
     for items in cells.values():
-        items.sort(key=lambda c: danish_key(c.department_name))
+        # Departments in Danish order, then the lines awaiting placement in their order.
+        items.sort(
+            key=lambda c: (c.unplaced, "" if c.unplaced else danish_key(c.department_name), c.key)
+        )
 
     visible = access_for(user).visible_department_ids()
     org_rows: list[RecommendationRow] = []
@@ -359,12 +372,30 @@ def _assemble(
             by_department[dep_id].append(row(own))
 
     def grouped(rows: list[RecommendationRow]) -> list[ThemeGroup]:
-        groups: dict[str, list[RecommendationRow]] = {}
-        for r in sorted(rows, key=lambda r: (danish_key(r.theme), r.number)):
-            groups.setdefault(r.theme, []).append(r)
-        return [ThemeGroup(name, items) for name, items in groups.items()]
+        """The ombudsman's order (by number); a theme heading over each run of rows of one
+        theme, as the documents do."""
+        groups: list[ThemeGroup] = []
+        for r in sorted(rows, key=lambda r: r.number):
+            if groups and groups[-1].name == r.theme:
+                groups[-1].rows.append(r)
+            else:
+                groups.append(ThemeGroup(r.theme, [r]))
+        return groups
 
     sections = [Section(None, grouped(org_rows))] if org_rows else []
-    for dep_id in sorted(by_department, key=lambda pk: danish_key(department_name(pk))):
+    dep_order = sorted(by_department, key=lambda pk: danish_key(department_name(pk)))
+    for dep_id in dep_order:
         sections.append(Section(department_name(dep_id), grouped(by_department[dep_id])))
+    # A department-scoped recommendation's lines awaiting placement are shown once, under
+    # the recommendation in the first section that holds it.
+    shown: set[int] = set()
+    for section in sections[1 if org_rows else 0 :]:
+        for group in section.themes:
+            for r in group.rows:
+                if r.recommendation_id in shown:
+                    continue
+                shown.add(r.recommendation_id)
+                r.followups.extend(
+                    c for c in cells.get(r.recommendation_id, []) if c.department_id is None
+                )
     return sections

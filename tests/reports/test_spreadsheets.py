@@ -65,3 +65,16 @@ def test_csv_is_formula_safe(report_data, secretariat):
     assert ["Klagesvar", "'=1+1", "Ældreområdet: @SUM(A1)", ""] in rows
     # Bullet lines are kept, only prefixed where a cell would start with "-".
     assert rows[2][1] == "'- Borgere kommer ikke igennem."
+
+
+def test_spreadsheets_keep_the_ombudsmans_order(report_data, secretariat):
+    from tests.reports.test_tables import _ombudsman_order_data
+
+    _ombudsman_order_data(report_data)
+    table = build_table(report=report_data.report, user=secretariat)
+    texts = [row[1] for row in table_rows(table) if row[1] and row[0] != "Tema"]
+    assert texts == ["- Borgere kommer ikke igennem.", "Nr. 3.", "Nr. 4.", "Svar bør forklare."]
+    csv_rows = list(csv.reader(io.StringIO(to_csv(table))))
+    assert [r[1].removeprefix("'") for r in csv_rows if r[1] and r[0] != "Tema"] == texts
+    sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table))).active
+    assert [r[1] for r in sheet.iter_rows(values_only=True) if r[1] and r[0] != "Tema"] == texts

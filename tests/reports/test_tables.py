@@ -8,7 +8,8 @@ from django.utils import timezone
 from config.history import save_tracked
 from departments.access import system_user
 from departments.models import Department
-from reports.tables import ORGANISATION_HEADING, build_table
+from followups.models import FollowUp
+from reports.tables import ORGANISATION_HEADING, UNPLACED_NAME, build_table
 from tests import factories
 
 
@@ -218,3 +219,53 @@ def test_a_department_the_user_cannot_see_is_refused(report_data):
         build_table(report=report_data.report, user=officer, department=report_data.aeldre)
     table = build_table(report=report_data.report, user=officer, department=report_data.boern)
     assert [cell for *_x, cell, _s in flat(table)] == ["Børn og Unge"]
+
+
+def _ombudsman_order_data(report_data):
+    """Two more organisation-wide recommendations: no. 3 of a theme that sorts first in
+    the alphabet, no. 4 of the first recommendation's theme again."""
+    adgang = factories.ThemeFactory(name="Adgang")
+    phone = report_data.org_followups[0].recommendation.theme
+    for number, theme in ((4, phone), (3, adgang)):
+        factories.RecommendationFactory(
+            report=report_data.report, theme=theme, number=number, text=f"Nr. {number}."
+        )
+
+
+def test_recommendations_keep_the_ombudsmans_order_within_a_section(report_data, secretariat):
+    _ombudsman_order_data(report_data)
+    table = build_table(report=report_data.report, user=secretariat)
+    organisation = table.sections[0]
+    assert [(g.name, [r.number for r in g.rows]) for g in organisation.themes] == [
+        ("Telefontider", [1]),
+        ("Adgang", [3]),
+        ("Telefontider", [4]),
+    ]
+
+
+def test_unplaced_follow_ups_show_under_their_recommendation(report_data, secretariat):
+    if not FollowUp._meta.get_field("department").null:
+        pytest.skip("follow-ups awaiting placement need a nullable department")
+    org = report_data.org_followups[0].recommendation
+    named = report_data.dept_followup.recommendation
+    factories.FollowUpFactory(
+        recommendation=org, department=None, action="- Alle.", state="approved"
+    )
+    factories.FollowUpFactory(
+        recommendation=named, department=None, action="- Nogen.", state="approved"
+    )
+    table = build_table(report=report_data.report, user=secretariat)
+    assert [c.department_name for c in table.sections[0].themes[0].rows[0].followups] == [
+        "Børn og Unge",
+        "Ældreområdet",
+        UNPLACED_NAME,
+    ]
+    assert [c.action for c in table.sections[1].themes[0].rows[0].followups] == [
+        "Fast skabelon.",
+        "- Nogen.",
+    ]
+    # A department's own report and its staff do not get them.
+    officer = factories.MembershipFactory(department=report_data.aeldre).user
+    for user, department in ((secretariat, report_data.aeldre), (officer, None)):
+        filtered = build_table(report=report_data.report, user=user, department=department)
+        assert UNPLACED_NAME not in [cell for *_x, cell, _s in flat(filtered)]
