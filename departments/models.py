@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history import register
 from simple_history.models import HistoricalRecords
 
 
@@ -64,12 +66,22 @@ def descendant_ids(
     return result
 
 
+# The choices of Department.kind and Membership.role (Department.Kind, Membership.Role), at
+# module level so that the models' CHECK constraints can name their values.
+class DepartmentKind(models.TextChoices):
+    ADMINISTRATION = "forvaltning", _("Administration (forvaltning)")
+    CENTRE = "center", _("Centre")
+    UNIT = "afdeling", _("Unit (afdeling)")
+    TEAM = "team", _("Team")
+
+
+class MembershipRole(models.TextChoices):
+    CASE_OFFICER = "case_officer", _("Case officer")
+    MANAGER = "manager", _("Manager")
+
+
 class Department(models.Model):
-    class Kind(models.TextChoices):
-        ADMINISTRATION = "forvaltning", _("Administration (forvaltning)")
-        CENTRE = "center", _("Centre")
-        UNIT = "afdeling", _("Unit (afdeling)")
-        TEAM = "team", _("Team")
+    Kind = DepartmentKind
 
     name = models.CharField(
         _("name"), max_length=200, help_text=_("The unit's full name, e.g. 'Ældreområdet'.")
@@ -120,6 +132,9 @@ class Department(models.Model):
             models.CheckConstraint(
                 condition=~Q(short_name=""), name="department_short_name_not_empty"
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=DepartmentKind.values), name="department_valid_kind"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -147,9 +162,7 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
 
 class Membership(models.Model):
-    class Role(models.TextChoices):
-        CASE_OFFICER = "case_officer", _("Case officer")
-        MANAGER = "manager", _("Manager")
+    Role = MembershipRole
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -185,9 +198,57 @@ class Membership(models.Model):
                 fields=["user", "department"], name="membership_unique_user_department"
             ),
             models.CheckConstraint(
-                condition=Q(role__in=["case_officer", "manager"]), name="membership_valid_role"
+                condition=Q(role__in=MembershipRole.values), name="membership_valid_role"
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.department} ({self.get_role_display()})"
+
+
+class UserHistoricalRecords(HistoricalRecords):
+    """The history of users (django.contrib.auth's model): who changed a user's global roles
+    (groups, permissions), staff and superuser flags or active flag, when, and to what.
+
+    Not recorded: logins (Django saves `last_login` on each) and the password hash, which is
+    not kept at all. A change of groups through the reverse side (group.user_set.add(user))
+    is recorded on each user concerned."""
+
+    UNRECORDED = ("password", "last_login")
+    # The instance register() created, for services that record one row for several changes
+    # of a user's groups (departments.services).
+    registered: UserHistoricalRecords | None = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        type(self).registered = self
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= set(self.UNRECORDED):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        # `instance` is the group; the users are the other side.
+        model = kwargs["model"]
+        if action == "pre_clear":
+            instance._users_cleared = list(model.objects.filter(**{attr: instance}))
+        elif action in ("post_add", "post_remove"):
+            for user in model.objects.filter(pk__in=pk_set):
+                super().m2m_changed(user, action, attr, pk_set, False, **kwargs)
+        elif action == "post_clear":
+            for user in getattr(instance, "_users_cleared", []):
+                super().m2m_changed(user, action, attr, pk_set, False, **kwargs)
+        return None
+
+
+register(
+    get_user_model(),
+    app="departments",
+    records_class=UserHistoricalRecords,
+    m2m_fields=["groups", "user_permissions"],
+    excluded_fields=list(UserHistoricalRecords.UNRECORDED),
+)

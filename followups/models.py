@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.text import all_words_in
+from config.text import TEXT_MAX_LENGTH, all_words_in, max_length_check
 from departments.access import access_for
 from departments.models import Department
 from recommendations.models import AnnualReport, Recommendation
@@ -66,15 +66,29 @@ def round_states_visible_to(user) -> frozenset[str] | None:
     return None
 
 
-class FollowUpRound(models.Model):
-    class Kind(models.TextChoices):
-        PLAN = "plan", _("Action plan")
-        STATUS = "status", _("Status")
+# The choices of the rounds' and follow-ups' columns (FollowUpRound.Kind, .State,
+# FollowUp.State), at module level so that the models' CHECK constraints can name their values.
+class RoundKind(models.TextChoices):
+    PLAN = "plan", _("Action plan")
+    STATUS = "status", _("Status")
 
-    class State(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
-        PUBLISHED = "published", _("Published")
+
+class RoundState(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+    PUBLISHED = "published", _("Published")
+
+
+class FollowUpState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+
+
+class FollowUpRound(models.Model):
+    Kind = RoundKind
+    State = RoundState
 
     report = models.ForeignKey(
         AnnualReport,
@@ -125,8 +139,9 @@ class FollowUpRound(models.Model):
                 fields=["report"], condition=Q(state="open"), name="round_one_open_per_report"
             ),
             models.CheckConstraint(condition=~Q(name=""), name="round_name_not_empty"),
+            models.CheckConstraint(condition=Q(kind__in=RoundKind.values), name="round_valid_kind"),
             models.CheckConstraint(
-                condition=Q(kind__in=["plan", "status"]), name="round_valid_kind"
+                condition=Q(state__in=RoundState.values), name="round_valid_state"
             ),
             models.CheckConstraint(
                 condition=~Q(state="published") | Q(published_at__isnull=False),
@@ -396,11 +411,7 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
 class FollowUp(models.Model):
     """One department's answer to one recommendation: "Opfølgning – Hvad gør vi?"."""
 
-    class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
-        APPROVED = "approved", _("Approved")
-        RETURNED = "returned", _("Returned")
+    State = FollowUpState
 
     # Workflow: which state may follow which.
     TRANSITIONS: dict[str, set[str]] = {
@@ -429,6 +440,7 @@ class FollowUp(models.Model):
     action = models.TextField(
         _("follow-up action"),
         blank=True,
+        max_length=TEXT_MAX_LENGTH,
         help_text=_("What the department will do. Lines starting with '- ' become bullets."),
     )
     responsible = models.CharField(
@@ -456,6 +468,7 @@ class FollowUp(models.Model):
     return_comment = models.TextField(
         _("manager's comment"),
         blank=True,
+        max_length=TEXT_MAX_LENGTH,
         help_text=_("Why the manager returned the follow-up."),
     )
     version = models.PositiveIntegerField(
@@ -489,6 +502,11 @@ class FollowUp(models.Model):
                 condition=~Q(state="returned") | ~Q(return_comment=""),
                 name="followup_returned_has_comment",
             ),
+            models.CheckConstraint(
+                condition=Q(state__in=FollowUpState.values), name="followup_valid_state"
+            ),
+            max_length_check("followup", "action", _("follow-up action")),
+            max_length_check("followup", "return_comment", _("manager's comment")),
         ]
 
     def __str__(self) -> str:
@@ -523,7 +541,9 @@ class TargetDateChange(models.Model):
     )
     old_date = models.DateField(_("old date"), help_text=_("The target date before the change."))
     new_date = models.DateField(_("new date"), help_text=_("The target date after the change."))
-    reason = models.TextField(_("reason"), help_text=_("Why the date moved."))
+    reason = models.TextField(
+        _("reason"), max_length=TEXT_MAX_LENGTH, help_text=_("Why the date moved.")
+    )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("changed by"),
@@ -543,6 +563,7 @@ class TargetDateChange(models.Model):
             models.CheckConstraint(
                 condition=~Q(old_date=models.F("new_date")), name="datechange_really_moves"
             ),
+            max_length_check("datechange", "reason", _("reason")),
         ]
 
     def __str__(self) -> str:
@@ -587,6 +608,7 @@ class StatusUpdate(models.Model):
     text = models.TextField(
         _("status text"),
         blank=True,
+        max_length=TEXT_MAX_LENGTH,
         help_text=_(
             "What actually happened, and how things stand now. "
             "Required when the action was not carried out."
@@ -615,11 +637,9 @@ class StatusUpdate(models.Model):
                 condition=~Q(status="dropped") | ~Q(text=""), name="status_dropped_has_reason"
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=["planned", "in_progress", "done", "ongoing", "paused", "dropped"]
-                ),
-                name="status_valid_value",
+                condition=Q(status__in=ActionStatus.values), name="status_valid_value"
             ),
+            max_length_check("status", "text", _("status text")),
         ]
 
     def __str__(self) -> str:
@@ -824,6 +844,16 @@ class FollowUpProgress(models.Model):
                 include=["target_date", "followup"],
                 condition=Q(published_finished_on__isnull=True),
                 name="progress_report_pub_open_rec",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latest_status__in=["", *ActionStatus.values]),
+                name="progress_valid_latest_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(published_status__in=["", *ActionStatus.values]),
+                name="progress_valid_published_status",
             ),
         ]
 

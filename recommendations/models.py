@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.text import all_words_in
+from config.text import TEXT_MAX_LENGTH, all_words_in, max_length_check
 from departments.access import access_for
 from departments.models import Department
 
@@ -47,6 +47,7 @@ class AnnualReport(models.Model):
     introduction = models.TextField(
         _("introduction"),
         blank=True,
+        max_length=TEXT_MAX_LENGTH,
         help_text=_(
             "Shown before the tables in the council's report. Lines starting "
             "with '- ' become bullet lists."
@@ -71,6 +72,7 @@ class AnnualReport(models.Model):
                 condition=Q(year__gte=1990) & Q(year__lte=2200), name="annualreport_year_range"
             ),
             models.CheckConstraint(condition=~Q(title=""), name="annualreport_title_not_empty"),
+            max_length_check("annualreport", "introduction", _("introduction")),
         ]
 
     def __str__(self) -> str:
@@ -104,7 +106,10 @@ class Theme(models.Model):
         help_text=_("The name in lower case with single spaces; keeps themes from duplicating."),
     )
     description = models.TextField(
-        _("description"), blank=True, help_text=_("What recommendations under this theme cover.")
+        _("description"),
+        blank=True,
+        max_length=TEXT_MAX_LENGTH,
+        help_text=_("What recommendations under this theme cover."),
     )
     history = HistoricalRecords()
 
@@ -116,6 +121,7 @@ class Theme(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="theme_name_not_empty"),
+            max_length_check("theme", "description", _("description")),
         ]
 
     def __str__(self) -> str:
@@ -179,6 +185,35 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
         )
 
 
+# The choices of Recommendation's columns (Recommendation.Kind, .Scope, ...), at module level so
+# that the model's CHECK constraints can name their values.
+class RecommendationKind(models.TextChoices):
+    RECOMMENDATION = "recommendation", _("Recommendation")
+    CRITICISM = "criticism", _("Point of criticism")
+
+
+class RecommendationScope(models.TextChoices):
+    ORGANISATION = "organisation", _("The whole organisation")
+    DEPARTMENTS = "departments", _("Named departments")
+
+
+class RecommendationResponse(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    PARTLY_ACCEPTED = "partly_accepted", _("Partly accepted")
+    REJECTED = "rejected", _("Not accepted")
+
+
+class RecommendationAssessment(models.TextChoices):
+    SATISFACTORY = "satisfactory", _("Satisfactory")
+    PARTLY_SATISFACTORY = "partly_satisfactory", _("Partly satisfactory")
+    INSUFFICIENT = "insufficient", _("Insufficient")
+
+
+class RecommendationLinkKind(models.TextChoices):
+    REPEATS = "repeats", _("Repeats")
+    CONTINUES = "continues", _("Continues")
+
+
 class Recommendation(models.Model):
     # The fields an editor changes and the history page compares (report and number identify it).
     CONTENT_FIELDS = [
@@ -194,27 +229,11 @@ class Recommendation(models.Model):
         "link_kind",
     ]
 
-    class Kind(models.TextChoices):
-        RECOMMENDATION = "recommendation", _("Recommendation")
-        CRITICISM = "criticism", _("Point of criticism")
-
-    class Scope(models.TextChoices):
-        ORGANISATION = "organisation", _("The whole organisation")
-        DEPARTMENTS = "departments", _("Named departments")
-
-    class Response(models.TextChoices):
-        ACCEPTED = "accepted", _("Accepted")
-        PARTLY_ACCEPTED = "partly_accepted", _("Partly accepted")
-        REJECTED = "rejected", _("Not accepted")
-
-    class Assessment(models.TextChoices):
-        SATISFACTORY = "satisfactory", _("Satisfactory")
-        PARTLY_SATISFACTORY = "partly_satisfactory", _("Partly satisfactory")
-        INSUFFICIENT = "insufficient", _("Insufficient")
-
-    class LinkKind(models.TextChoices):
-        REPEATS = "repeats", _("Repeats")
-        CONTINUES = "continues", _("Continues")
+    Kind = RecommendationKind
+    Scope = RecommendationScope
+    Response = RecommendationResponse
+    Assessment = RecommendationAssessment
+    LinkKind = RecommendationLinkKind
 
     report = models.ForeignKey(
         AnnualReport,
@@ -243,6 +262,7 @@ class Recommendation(models.Model):
     )
     text = models.TextField(
         _("text"),
+        max_length=TEXT_MAX_LENGTH,
         help_text=_(
             "The recommendation as worded in the report. Lines starting with '- ' "
             "become bullet lists."
@@ -273,6 +293,7 @@ class Recommendation(models.Model):
     response_reason = models.TextField(
         _("reason for the response"),
         blank=True,
+        max_length=TEXT_MAX_LENGTH,
         help_text=_("Required when the recommendation is not accepted."),
     )
     assessment = models.CharField(
@@ -283,7 +304,10 @@ class Recommendation(models.Model):
         help_text=_("The ombudsman's assessment of the administration's answer."),
     )
     assessment_note = models.TextField(
-        _("assessment note"), blank=True, help_text=_("The ombudsman's comments on the answer.")
+        _("assessment note"),
+        blank=True,
+        max_length=TEXT_MAX_LENGTH,
+        help_text=_("The ombudsman's comments on the answer."),
     )
     previous = models.ForeignKey(
         "self",
@@ -334,6 +358,29 @@ class Recommendation(models.Model):
             models.CheckConstraint(
                 condition=~Q(previous=models.F("pk")), name="recommendation_not_linked_to_self"
             ),
+            # Every choice column holds one of its choices (or "" where it may be empty).
+            models.CheckConstraint(
+                condition=Q(kind__in=RecommendationKind.values), name="recommendation_valid_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=RecommendationScope.values),
+                name="recommendation_valid_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(response__in=["", *RecommendationResponse.values]),
+                name="recommendation_valid_response",
+            ),
+            models.CheckConstraint(
+                condition=Q(assessment__in=["", *RecommendationAssessment.values]),
+                name="recommendation_valid_assessment",
+            ),
+            models.CheckConstraint(
+                condition=Q(link_kind__in=["", *RecommendationLinkKind.values]),
+                name="recommendation_valid_link_kind",
+            ),
+            max_length_check("recommendation", "text", _("text")),
+            max_length_check("recommendation", "response_reason", _("reason for the response")),
+            max_length_check("recommendation", "assessment_note", _("assessment note")),
         ]
 
     def __str__(self) -> str:
