@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -185,6 +185,20 @@ def round_reopen(*, round: FollowUpRound, actor) -> FollowUpRound:
     return round
 
 
+# What the apps above need done when a round is published (reports: the edition's PDF),
+# registered by them at start-up, so followups never imports them. A hook runs inside the
+# publishing transaction and must only record and defer (`transaction.on_commit`): it may
+# not render, and its failure would undo the publication.
+PUBLISH_HOOKS: list[Callable[..., object]] = []
+
+
+def round_publish_hook(hook: Callable[..., object]) -> Callable[..., object]:
+    """Register `hook(*, round, actor)` to run when a round is published (once per hook)."""
+    if hook not in PUBLISH_HOOKS:
+        PUBLISH_HOOKS.append(hook)
+    return hook
+
+
 @transaction.atomic
 def round_publish(*, round: FollowUpRound, actor) -> FollowUpRound:
     """Freeze a closed round; an action plan may only be published once fully approved."""
@@ -207,10 +221,8 @@ def round_publish(*, round: FollowUpRound, actor) -> FollowUpRound:
     followup_progress_refresh(
         followup_ids=round.status_updates.values_list("followup_id", flat=True)
     )
-    # Imported here: reports sits above followups and reads across every app.
-    from reports.services import edition_archive
-
-    edition_archive(round=round, actor=actor)
+    for hook in PUBLISH_HOOKS:
+        hook(round=round, actor=actor)
     return round
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -122,3 +125,165 @@ class ReportEdition(models.Model):
     @property
     def filename(self) -> str:
         return f"rapport-{self.report.year}-udgave-{self.number}.pdf"
+
+
+class RenderingState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("being made")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ReportRenderingQuerySet(models.QuerySet["ReportRendering"]):
+    def active(self, now: datetime.datetime) -> ReportRenderingQuerySet:
+        """Queued or running and not given up on (a worker that died leaves its row behind)."""
+        timeout = datetime.timedelta(seconds=settings.REPORT_RENDER_TIMEOUT + RUNNING_GRACE)
+        patience = datetime.timedelta(seconds=QUEUE_PATIENCE)
+        return self.filter(
+            Q(state=RenderingState.QUEUED, queued_at__gt=now - patience)
+            | Q(state=RenderingState.RUNNING, started_at__gt=now - timeout)
+        )
+
+    def requested_by(self, user) -> ReportRenderingQuerySet:
+        return self.filter(requested_by_id=user.pk)
+
+
+# A running rendering is given up on this long after its timeout (the worker's own
+# bookkeeping after the child is stopped), a queued one after this long in the queue.
+RUNNING_GRACE = 60
+QUEUE_PATIENCE = 15 * 60
+
+
+class ReportRendering(models.Model):
+    """A background rendering of the report's PDF, one per content key.
+
+    Derived operational data, like the progress read model: no history. Users asking for
+    the same content share one row (and one rendering); the file lives in the report cache.
+    """
+
+    State = RenderingState
+
+    key = models.CharField(
+        _("content key"),
+        max_length=64,
+        unique=True,
+        help_text=_("Hash of everything the PDF shows, and of its template."),
+    )
+    year = models.PositiveIntegerField(_("year"), help_text=_("The annual report's year."))
+    state = models.CharField(
+        _("state"), max_length=10, choices=RenderingState.choices, default=RenderingState.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The user whose request queued the rendering."),
+    )
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    error = models.TextField(_("error"), blank=True, help_text=_("Why the rendering failed."))
+    queued_at = models.DateTimeField(_("queued at"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = ReportRenderingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("report rendering")
+        verbose_name_plural = _("report renderings")
+        ordering = ["-queued_at"]
+        indexes = [
+            models.Index(fields=["requested_by", "state"], name="rendering_user_state"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=RenderingState.values), name="rendering_valid_state"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.key[:12]} ({self.get_state_display()})"
+
+    def is_active(self, now: datetime.datetime) -> bool:
+        return ReportRendering.objects.filter(pk=self.pk).active(now).exists()
+
+
+class EditionState(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    RUNNING = "running", _("being made")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class EditionRendering(models.Model):
+    """The rendering of a published round's edition, done by the worker after publishing.
+
+    Publishing commits without it; a failure is kept here (with the error) for the
+    secretariat, retried a few times and never undoes the publication. Operational data:
+    the edition it produces has the history.
+    """
+
+    State = EditionState
+
+    round = models.OneToOneField(
+        FollowUpRound,
+        verbose_name=_("round"),
+        on_delete=models.PROTECT,
+        related_name="edition_rendering",
+        help_text=_("The published round whose edition is made."),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Who published the round; the edition is made with their access."),
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=EditionState.choices, default=EditionState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, help_text=_("How many times the worker has tried.")
+    )
+    error = models.TextField(_("error"), blank=True, help_text=_("Why the last attempt failed."))
+    edition = models.OneToOneField(
+        ReportEdition,
+        verbose_name=_("edition"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("edition rendering")
+        verbose_name_plural = _("edition renderings")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=EditionState.values), name="edition_rendering_valid_state"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=EditionState.DONE) | Q(edition__isnull=False),
+                name="edition_rendering_done_has_edition",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} ({self.get_state_display()})"
+
+    def get_absolute_url(self) -> str:
+        return self.round.get_absolute_url()
+
+    @property
+    def is_stale(self) -> bool:
+        """Pending or running long after any attempt should have ended (a lost task)."""
+        if self.state not in (EditionState.PENDING, EditionState.RUNNING):
+            return False
+        limit = settings.REPORT_RENDER_TIMEOUT * max(settings.REPORT_EDITION_MAX_ATTEMPTS, 1)
+        age = timezone.now() - self.updated_at
+        return age > datetime.timedelta(seconds=limit + QUEUE_PATIENCE)

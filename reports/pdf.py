@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gc
 import mimetypes
+import multiprocessing
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -124,6 +126,58 @@ def html_to_pdf(html: str, *, fetcher: StaticOnlyFetcher | None = None) -> Rende
         )
         content = document.write_pdf(pdf_variant=PDF_VARIANT)
     return RenderedPDF(content, len(document.pages), fetcher.fetched, fetcher.refused)
+
+
+class RenderTimeout(Exception):
+    """The rendering ran longer than allowed and was stopped."""
+
+
+class RenderCrashed(Exception):
+    """The rendering process ended without a result (killed, out of memory, an error)."""
+
+
+def _render_child(html: str, conn) -> None:
+    # The worker's shutdown handlers are its own; a stopped worker's child just dies.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        conn.send(("ok", html_to_pdf(html)))
+    except BaseException as exc:
+        conn.send(("error", f"{type(exc).__name__}: {str(exc)[:500]}"))
+    finally:
+        conn.close()
+
+
+def html_to_pdf_bounded(html: str, *, timeout: float) -> RenderedPDF:
+    """`html_to_pdf` in a child process that is killed after `timeout` seconds.
+
+    A child process because nothing else can stop WeasyPrint reliably: `signal.alarm` works
+    only in the main thread (`db_worker --reload` and the immediate backend in a threaded
+    server run tasks in others) and cannot interrupt long C calls, and a killed child also
+    gives back all its memory. It is forked, so it starts at once with WeasyPrint and the
+    static finders loaded; it uses no database connection. Raises RenderTimeout or
+    RenderCrashed.
+    """
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_render_child, args=(html, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise RenderTimeout(f"The rendering took longer than {timeout} seconds")
+        try:
+            outcome, value = receiver.recv()
+        except EOFError as exc:
+            raise RenderCrashed(f"The rendering process ended ({child.exitcode})") from exc
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if outcome != "ok":
+        raise RenderCrashed(value)
+    return value
 
 
 def report_pdf(table, **kwargs) -> RenderedPDF:

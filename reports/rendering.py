@@ -1,28 +1,122 @@
-"""Background PDF rendering, cached by data version so unchanged data is rendered once.
+"""Background PDF rendering: bounded in size and time, one rendering per content, a pruned cache.
 
 The task runs on the configured Django tasks backend: immediately in dev, demo and tests,
 in a database-backed worker (`manage.py db_worker`) in production.
+
+- A report larger than REPORT_MAX_CELLS rows and follow-ups or REPORT_MAX_CHARS characters
+  is refused before anything is queued (`check_size`).
+- Renderings are keyed by what the document shows (`content_key`), not by the request: the
+  table as of fifteen dates with the same content is one rendering, shared by every user who
+  sees that content. A document asked for "as of" a date therefore does not print the date
+  (the file name carries it): the same content is the same file.
+- WeasyPrint runs in a child process stopped after REPORT_RENDER_TIMEOUT seconds.
+- Each user may have REPORT_MAX_QUEUED_PER_USER renderings queued (`RenderQueueFull`).
+- The cache (`MEDIA_ROOT/report-cache/`) is pruned to REPORT_CACHE_MAX_AGE seconds and
+  REPORT_CACHE_MAX_BYTES after every rendering and by `manage.py prune_report_cache`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from config.errors import ServiceError
 from departments.access import system_user
 from departments.models import Department
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
 from reports import pdf
 from reports.documents import document_html
+from reports.models import ReportRendering
 from reports.tables import ReportTable, build_table
 
+logger = logging.getLogger(__name__)
+
 CACHE_DIR = "report-cache"
+# What a user over the queue limit is told to wait before asking again.
+RETRY_AFTER_SECONDS = 30
+
+MSG_TOO_LARGE = _(
+    "The report is too large to be made as a PDF: %(cells)s recommendations and follow-ups "
+    "with %(chars)s characters of text (at most %(max_cells)s and %(max_chars)s). Choose a "
+    "department, or download it as XLSX or CSV."
+)
+MSG_QUEUE_FULL = _(
+    "You already have %(count)s PDFs waiting to be made. Wait until one of them is ready, "
+    "and try again."
+)
+MSG_RENDER_TIMEOUT = _(
+    "Making the PDF took longer than %(seconds)s seconds and was stopped. Try again later, "
+    "choose a department, or download the report as XLSX or CSV."
+)
+MSG_RENDER_FAILED = _("The PDF could not be made. Try again, or contact the secretariat.")
+MSG_RENDER_STALLED = _(
+    "The PDF was not finished in time; the background worker may be down. Try again, or "
+    "contact the secretariat."
+)
+
+
+class ReportTooLarge(ServiceError):
+    """The report exceeds the documented size limits; it is not rendered."""
+
+
+class RenderQueueFull(ServiceError):
+    """The user has as many renderings queued as allowed."""
+
+    status_code = 429
+    retry_after = RETRY_AFTER_SECONDS
+
+
+@dataclass(frozen=True)
+class ReportSize:
+    cells: int  # recommendation rows plus follow-up cells, in every section
+    chars: int  # characters of text in them
+
+
+def report_size(table: ReportTable) -> ReportSize:
+    cells, chars = 0, len(table.report.introduction or "")
+    for _section, _group, row in table.recommendation_rows():
+        cells += 1 + len(row.followups)
+        chars += len(row.text) + len(row.theme)
+        for cell in row.followups:
+            chars += len(cell.department_name) + len(cell.action) + len(cell.status_text)
+    return ReportSize(cells, chars)
+
+
+def check_size(table: ReportTable) -> ReportSize:
+    """Refuse (ReportTooLarge) a report larger than REPORT_MAX_CELLS / REPORT_MAX_CHARS."""
+    size = report_size(table)
+    max_cells, max_chars = settings.REPORT_MAX_CELLS, settings.REPORT_MAX_CHARS
+    if size.cells > max_cells or size.chars > max_chars:
+        raise ReportTooLarge(
+            MSG_TOO_LARGE,
+            cells=size.cells,
+            chars=size.chars,
+            max_cells=max_cells,
+            max_chars=max_chars,
+        )
+    return size
+
+
+def shared_table(table: ReportTable) -> ReportTable:
+    """The table as the shared rendering shows it: without the date it was asked for."""
+    return dataclasses.replace(table, as_of=None) if table.as_of else table
+
+
+def content_key(table: ReportTable) -> str:
+    """What the rendered document shows (and its template), whatever was asked for."""
+    return shared_table(table).data_version()
 
 
 @dataclass(frozen=True)
@@ -68,39 +162,177 @@ class ReportRequest:
         }
 
 
-def pending_key(data_version: str) -> str:
-    return f"report-pdf-task:{data_version}"
+# --- the cache -----------------------------------------------------------------------------
 
 
-def cache_name(data_version: str) -> str:
-    return f"{CACHE_DIR}/{data_version}.pdf"
+def cache_name(key: str) -> str:
+    return f"{CACHE_DIR}/{key}.pdf"
 
 
-def cached_pdf(data_version: str) -> str | None:
-    name = cache_name(data_version)
+def cached_pdf(key: str) -> str | None:
+    name = cache_name(key)
     return name if default_storage.exists(name) else None
 
 
+def render_pdf(table: ReportTable, **kwargs) -> pdf.RenderedPDF:
+    """The table's PDF, refused when too large, stopped after REPORT_RENDER_TIMEOUT."""
+    check_size(table)
+    return pdf.html_to_pdf_bounded(
+        document_html(table, **kwargs), timeout=settings.REPORT_RENDER_TIMEOUT
+    )
+
+
 def render_to_cache(table: ReportTable) -> str:
-    """Render the table's PDF unless a file for its data version exists; return its name."""
-    version = table.data_version()
-    existing = cached_pdf(version)
+    """Render the table's PDF unless the cache holds its content; return the file's name."""
+    key = content_key(table)
+    existing = cached_pdf(key)
     if existing:
         return existing
-    rendered = pdf.html_to_pdf(document_html(table))
-    return default_storage.save(cache_name(version), ContentFile(rendered.content))
+    rendered = render_pdf(shared_table(table))
+    name = default_storage.save(cache_name(key), ContentFile(rendered.content))
+    if name != cache_name(key):  # another rendering of the same content finished first
+        default_storage.delete(name)
+        name = cache_name(key)
+    prune_cache(keep={name})
+    return name
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    deleted: int
+    kept: int
+    kept_bytes: int
+
+
+def prune_cache(
+    *, now: datetime.datetime | None = None, keep: frozenset[str] | set[str] = frozenset()
+) -> PruneResult:
+    """Delete cached PDFs older than REPORT_CACHE_MAX_AGE, then the oldest ones until the
+    rest fit in REPORT_CACHE_MAX_BYTES (never those in `keep`); forget finished renderings
+    older than the files."""
+    now = now or timezone.now()
+    oldest_allowed = now - datetime.timedelta(seconds=settings.REPORT_CACHE_MAX_AGE)
+    try:
+        _dirs, files = default_storage.listdir(CACHE_DIR)
+    except FileNotFoundError:
+        files = []
+    entries = []
+    for filename in files:
+        name = f"{CACHE_DIR}/{filename}"
+        try:
+            entries.append(
+                (default_storage.get_modified_time(name), default_storage.size(name), name)
+            )
+        except FileNotFoundError:  # pruned meanwhile by another process
+            continue
+    entries.sort()  # oldest first
+    deleted = 0
+    total = sum(size for _m, size, _n in entries)
+    remaining = []
+    for modified, size, name in entries:
+        too_old = modified < oldest_allowed
+        too_much = total > settings.REPORT_CACHE_MAX_BYTES
+        if name not in keep and (too_old or too_much):
+            default_storage.delete(name)
+            total -= size
+            deleted += 1
+        else:
+            remaining.append(name)
+    ReportRendering.objects.filter(
+        state__in=[ReportRendering.State.DONE, ReportRendering.State.FAILED],
+        finished_at__lt=oldest_allowed,
+    ).delete()
+    return PruneResult(deleted=deleted, kept=len(remaining), kept_bytes=total)
+
+
+# --- queueing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PdfOutcome:
+    key: str
+    file: str | None  # the cached PDF, when it is ready
+
+
+def pdf_request(*, table: ReportTable, params: ReportRequest, user) -> PdfOutcome:
+    """The cached PDF for this content, or a rendering queued (or joined) for it.
+
+    Raises ReportTooLarge or RenderQueueFull; nothing is queued then.
+    """
+    key = content_key(table)
+    name = cached_pdf(key)
+    if name:
+        return PdfOutcome(key, name)
+    check_size(table)
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                rendering, _created = ReportRendering.objects.get_or_create(
+                    key=key,
+                    defaults={"year": params.year, "requested_by": user, "queued_at": now},
+                )
+        except IntegrityError:  # created by a concurrent request meanwhile
+            pass
+        rendering = ReportRendering.objects.select_for_update().get(key=key)
+        if rendering.task_id and rendering.is_active(now):
+            return PdfOutcome(key, cached_pdf(key))  # someone else's rendering: join it
+        queued = ReportRendering.objects.requested_by(user).active(now).exclude(pk=rendering.pk)
+        count = queued.count()
+        if count >= settings.REPORT_MAX_QUEUED_PER_USER:
+            raise RenderQueueFull(MSG_QUEUE_FULL, count=count)
+        rendering.state = ReportRendering.State.QUEUED
+        rendering.year = params.year
+        rendering.requested_by = user
+        rendering.queued_at = now
+        rendering.started_at = rendering.finished_at = None
+        rendering.error = ""
+        rendering.task_id = "pending"
+        rendering.save()
+        # In the same transaction: the database queue holds the task exactly when the row
+        # says it is queued. The immediate backend renders here and now.
+        result = render_report_pdf.enqueue(key=key, **params.as_kwargs())
+        ReportRendering.objects.filter(pk=rendering.pk).update(task_id=result.id)
+    return PdfOutcome(key, cached_pdf(key))
+
+
+def _finish(key: str, state: str, error: str = "") -> None:
+    ReportRendering.objects.filter(key=key).update(
+        state=state, error=error, finished_at=timezone.now()
+    )
 
 
 @task()
 def render_report_pdf(
+    key: str,
     year: int,
     round_id: int | None = None,
     department_id: int | None = None,
     as_of: str | None = None,
     user_id: int | None = None,
-    data_version: str | None = None,  # the version asked for; a key for waiting requests
 ) -> dict:
-    request = ReportRequest(year, round_id, department_id, as_of, user_id)
-    table = request.table()
-    name = render_to_cache(table)
-    return {"data_version": table.data_version(), "file": name}
+    """Render the asked-for table into the cache; `key` is the rendering row it reports to.
+
+    The data may have changed since it was queued: the table is rendered as it is now (under
+    its own content key), and the waiting users' next request finds it.
+    """
+    ReportRendering.objects.filter(key=key).update(
+        state=ReportRendering.State.RUNNING, started_at=timezone.now()
+    )
+    try:
+        table = ReportRequest(year, round_id, department_id, as_of, user_id).table()
+        name = render_to_cache(table)
+    except ServiceError as exc:
+        _finish(key, ReportRendering.State.FAILED, exc.message)
+        raise
+    except pdf.RenderTimeout:
+        message = str(MSG_RENDER_TIMEOUT) % {"seconds": settings.REPORT_RENDER_TIMEOUT}
+        logger.warning("Report PDF %s stopped after %s s", key, settings.REPORT_RENDER_TIMEOUT)
+        _finish(key, ReportRendering.State.FAILED, message)
+        raise
+    except Exception:
+        logger.exception("Report PDF %s failed", key)
+        _finish(key, ReportRendering.State.FAILED, str(MSG_RENDER_FAILED))
+        raise
+    _finish(key, ReportRendering.State.DONE)
+    return {"key": content_key(table), "file": name}

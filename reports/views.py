@@ -6,23 +6,24 @@ import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET
-from django_tasks import TaskResultStatus
+from django.views.decorators.http import require_GET, require_POST
 
+from config.errors import ServiceError
+from departments.access import access_for
 from departments.models import Department
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
-from reports import spreadsheets
+from reports import rendering, services, spreadsheets
 from reports.documents import document_context
-from reports.models import ReportEdition
-from reports.rendering import ReportRequest, cached_pdf, pending_key, render_report_pdf
+from reports.models import EditionRendering, ReportEdition, ReportRendering
+from reports.rendering import ReportRequest
 from reports.tables import ReportTable, build_table
 
 
@@ -74,6 +75,9 @@ def _filename(table: ReportTable, extension: str) -> str:
         parts.append(f"runde-{table.round.pk}")
     if table.department:
         parts.append(table.department.short_name)
+    if table.as_of:
+        # The shared rendering does not print the date it was asked for; the name does.
+        parts.append(f"pr-{timezone.localdate(table.as_of).isoformat()}")
     return "-".join(parts) + "." + extension
 
 
@@ -100,53 +104,69 @@ def preview(request: HttpRequest, year: int) -> HttpResponse:
     return render(request, "reports/preview.html", context)
 
 
+def _pdf_refused(request: HttpRequest, year: int, message: str, status: int) -> HttpResponse:
+    context = {
+        "year": year,
+        "finished": True,
+        "succeeded": False,
+        "error": message,
+        "refused": True,
+        "pdf_url": reverse("reports:pdf", args=[year]) + _query(request),
+        "preview_url": reverse("reports:preview", args=[year]) + _query(request),
+    }
+    return render(request, "reports/pdf_status.html", context, status=status)
+
+
 @login_required
 @require_GET
 def report_pdf(request: HttpRequest, year: int) -> HttpResponse:
-    """Serve the cached PDF for this data version, or render it in the background."""
+    """Serve the cached PDF for this content, or render it in the background."""
     params, table = _params(request, year)
-    version = table.data_version()
-    name = cached_pdf(version)
-    if name is None:
-        # One rendering per data version, however often it is asked for while queued.
-        pending = cache.get(pending_key(version))
-        if pending:
-            return redirect(reverse("reports:pdf_status", args=[year, pending]) + _query(request))
-        result = render_report_pdf.enqueue(**params.as_kwargs(), data_version=version)
-        if result.status != TaskResultStatus.SUCCESSFUL:
-            cache.set(pending_key(version), result.id, timeout=15 * 60)
-            url = reverse("reports:pdf_status", args=[year, result.id])
-            return redirect(url + _query(request))
-        name = result.return_value["file"]
-    return FileResponse(
-        default_storage.open(name, "rb"),
-        as_attachment=True,
-        filename=_filename(table, "pdf"),
-        content_type="application/pdf",
-    )
+    try:
+        outcome = rendering.pdf_request(table=table, params=params, user=request.user)
+    except rendering.ReportTooLarge as exc:
+        return _pdf_refused(request, year, exc.message, status=422)
+    except rendering.RenderQueueFull as exc:
+        response = _pdf_refused(request, year, exc.message, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    if outcome.file is not None:
+        try:
+            return FileResponse(
+                default_storage.open(outcome.file, "rb"),
+                as_attachment=True,
+                filename=_filename(table, "pdf"),
+                content_type="application/pdf",
+            )
+        except FileNotFoundError:  # pruned between the check and the open: render again
+            return redirect(request.get_full_path())
+    url = reverse("reports:pdf_status", args=[year, outcome.key])
+    return redirect(url + _query(request))
 
 
 @login_required
 @require_GET
-def pdf_status(request: HttpRequest, year: int, task_id: str) -> HttpResponse:
+def pdf_status(request: HttpRequest, year: int, key: str) -> HttpResponse:
     """Progress of a background rendering; polled by htmx, refreshed without JavaScript."""
-    try:
-        result = render_report_pdf.get_result(task_id)
-    except Exception as exc:  # unknown id, or a backend that keeps no results
-        raise Http404 from exc
-    # The user's own task, or a task rendering exactly the data this user may see now.
+    job = get_object_or_404(ReportRendering, key=key, year=year)
+    # The user's own rendering, or one of exactly the content this user may see now.
     _params_, table = _params(request, year)
-    own = result.kwargs.get("user_id") == request.user.pk
-    same_data = result.kwargs.get("data_version") == table.data_version()
-    if result.kwargs.get("year") != year or not (own or same_data):
+    if job.requested_by_id != request.user.pk and rendering.content_key(table) != key:
         raise Http404
-    if result.is_finished:
-        cache.delete(pending_key(result.kwargs.get("data_version") or ""))
+    now = timezone.now()
+    state = job.state
+    error = job.error
+    if state in (ReportRendering.State.QUEUED, ReportRendering.State.RUNNING) and not (
+        job.is_active(now)
+    ):
+        state, error = ReportRendering.State.FAILED, str(rendering.MSG_RENDER_STALLED)
+    finished = state in (ReportRendering.State.DONE, ReportRendering.State.FAILED)
     context = {
         "year": year,
-        "result": result,
-        "finished": result.is_finished,
-        "succeeded": result.status == TaskResultStatus.SUCCESSFUL,
+        "state": state,
+        "finished": finished,
+        "succeeded": state == ReportRendering.State.DONE,
+        "error": error or (str(rendering.MSG_RENDER_FAILED) if finished else ""),
         "pdf_url": reverse("reports:pdf", args=[year]) + _query(request),
         "status_url": request.get_full_path(),
     }
@@ -194,3 +214,17 @@ def edition_download(request: HttpRequest, pk: int) -> FileResponse:
     response["ETag"] = f'"{edition.sha256}"'
     response["X-Content-SHA256"] = edition.sha256
     return response
+
+
+@login_required
+@require_POST
+def edition_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat tries a failed edition again (POST only); 409 if it has not failed."""
+    rendering = get_object_or_404(EditionRendering.objects.select_related("round"), pk=pk)
+    if not access_for(request.user).is_secretariat:
+        raise PermissionDenied
+    try:
+        services.edition_retry(rendering=rendering, actor=request.user)
+    except ServiceError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    return redirect(rendering.round)

@@ -99,6 +99,12 @@ def database_from_env(*, pool: bool = False) -> dict:
             "min_size": int(os.environ.get("DB_POOL_MIN", "1")),
             "max_size": int(os.environ.get("DB_POOL_MAX", "4")),
             "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "1.5")),
+            # A lost connection is retried in the background, with growing pauses, for
+            # this long; then the next request asks for a new one at once. psycopg's
+            # default (5 minutes, pauses up to minutes) would keep answering 503 long
+            # after the database is back; kept shorter than the timeout plus a pause, the
+            # first request after the database is back finds an attempt within its wait.
+            "reconnect_timeout": float(os.environ.get("DB_POOL_RECONNECT_TIMEOUT", "2")),
         }
     return config
 
@@ -128,7 +134,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Front-end packages come pinned from npm (package-lock.json) and are served from here.
 STATICFILES_DIRS = [BASE_DIR / "static"] + [
     (prefix, path)
@@ -231,3 +237,15 @@ MUNICIPALITY_NAME = os.environ.get("MUNICIPALITY_NAME", "Eksempelby Kommune")
 
 # `load_demo` writes fictional users with a published password: development and tests only.
 DEMO_ALLOWED = False
+
+# The council's report PDF (README, "The council's report"): a report larger than these is
+# refused (XLSX and CSV are not limited); a rendering running longer than the timeout is
+# stopped; each user may have this many renderings queued; the rendering cache keeps files
+# for at most this many seconds and this many bytes; an edition is tried this many times.
+REPORT_MAX_CELLS = int(os.environ.get("REPORT_MAX_CELLS", 5_000))
+REPORT_MAX_CHARS = int(os.environ.get("REPORT_MAX_CHARS", 2_000_000))
+REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", 300))
+REPORT_MAX_QUEUED_PER_USER = int(os.environ.get("REPORT_MAX_QUEUED_PER_USER", 3))
+REPORT_CACHE_MAX_AGE = int(os.environ.get("REPORT_CACHE_MAX_AGE", 30 * 24 * 60 * 60))
+REPORT_CACHE_MAX_BYTES = int(os.environ.get("REPORT_CACHE_MAX_BYTES", 500 * 1024 * 1024))
+REPORT_EDITION_MAX_ATTEMPTS = int(os.environ.get("REPORT_EDITION_MAX_ATTEMPTS", 3))
