@@ -1,0 +1,26 @@
+"""Close a round, as the round page's button does (followups.services.round_close)."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+
+from config.errors import ServiceError
+from followups.management.commands._rounds import add_user_argument, command_actor, named_round
+from followups.services import round_close
+
+
+class Command(BaseCommand):
+    help = "Close the round --name (default: the open round) of the annual report of --year."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, required=True, help="The annual report's year.")
+        parser.add_argument("--name", help="The round's name.")
+        add_user_argument(parser)
+
+    def handle(self, *args, **options):
+        actor = command_actor(options["user"])
+        round = named_round(options["year"], options["name"])
+        try:
+            round = round_close(round=round, actor=actor)
+        except (ServiceError, PermissionDenied) as exc:
+            raise CommandError(getattr(exc, "message", str(exc))) from exc
+        self.stdout.write(f"{round.name!r} of {round.report.year} is now {round.state}.")
