@@ -5,6 +5,10 @@ from django.urls import include, path
 
 from config import views
 
+# A database that cannot be reached answers 503 from whatever layer noticed (config.middleware).
+handler500 = "config.views.server_error"
+handler404 = "config.views.page_not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path(

@@ -1,9 +1,13 @@
-"""The start page: what each role needs first."""
+"""The start page: what each role needs first; the error pages that need more than a template."""
+
+import sys
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views import defaults
 
+from config.middleware import database_unavailable, database_unavailable_response
 from departments.access import access_for
 from followups.models import FollowUp, FollowUpRound, has_status_in
 from followups.views import round_progress
@@ -67,3 +71,21 @@ def home(request: HttpRequest) -> HttpResponse:
             .order_by("-report__year", "number")[:20]
         )
     return render(request, "home.html", context)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: Django calls it for an exception raised anywhere, in a view or in any
+    middleware layer; a database that cannot be reached answers 503, not 500."""
+    exc = sys.exc_info()[1]
+    if database_unavailable(exc):
+        return database_unavailable_response(request, exc)
+    return defaults.server_error(request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: a view that turns a database error into Http404 (`raise Http404 from
+    exc`) still answers 503 when the database is down."""
+    cause = exception.__cause__ or exception.__context__
+    if database_unavailable(cause):
+        return database_unavailable_response(request, cause)
+    return defaults.page_not_found(request, exception)

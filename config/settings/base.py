@@ -243,7 +243,7 @@ DEMO_ALLOWED = False
 # stopped; each user may have this many renderings queued; the rendering cache keeps files
 # for at most this many seconds and this many bytes; an edition is tried this many times.
 REPORT_MAX_CELLS = int(os.environ.get("REPORT_MAX_CELLS", 5_000))
-REPORT_MAX_CHARS = int(os.environ.get("REPORT_MAX_CHARS", 2_000_000))
+REPORT_MAX_CHARS = int(os.environ.get("REPORT_MAX_CHARS", 1_500_000))
 REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", 300))
 REPORT_MAX_QUEUED_PER_USER = int(os.environ.get("REPORT_MAX_QUEUED_PER_USER", 3))
 REPORT_CACHE_MAX_AGE = int(os.environ.get("REPORT_CACHE_MAX_AGE", 30 * 24 * 60 * 60))
