@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
@@ -11,10 +10,8 @@ handler404 = "config.views.page_not_found"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "konto/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
-    ),
-    path("konto/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Log-in, log-out and sign-on with the municipality's identity provider.
+    path("konto/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("beretninger/", include("reports.page_urls")),

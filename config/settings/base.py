@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "recommendations",
     "followups",
     "reports",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -114,7 +115,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's password check, limited by PASSWORD_LOGIN (accounts/backends.py).
+    "accounts.backends.PasswordBackend",
+    # Sign-on with the municipality's identity provider, when OIDC_ISSUER is set.
+    "accounts.backends.MunicipalityOIDCBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -249,3 +253,32 @@ REPORT_MAX_QUEUED_PER_USER = int(os.environ.get("REPORT_MAX_QUEUED_PER_USER", 3)
 REPORT_CACHE_MAX_AGE = int(os.environ.get("REPORT_CACHE_MAX_AGE", 30 * 24 * 60 * 60))
 REPORT_CACHE_MAX_BYTES = int(os.environ.get("REPORT_CACHE_MAX_BYTES", 500 * 1024 * 1024))
 REPORT_EDITION_MAX_ATTEMPTS = int(os.environ.get("REPORT_EDITION_MAX_ATTEMPTS", 3))
+
+# Sign-on with the municipality's identity provider (OpenID Connect; accounts/, README
+# "Sign-on"). Offered when OIDC_ISSUER and OIDC_RP_CLIENT_ID are set; the endpoints and keys
+# come from the issuer's discovery document.
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile email")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+# Group id → global role or department membership (JSON, accounts/mapping.py), inline or
+# in a file.
+OIDC_GROUP_MAP = os.environ.get("OIDC_GROUP_MAP", "")
+OIDC_GROUP_MAP_FILE = os.environ.get("OIDC_GROUP_MAP_FILE", "")
+# The button says "Log ind med <this>"; MUNICIPALITY_NAME when empty.
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "")
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_CLOCK_SKEW_SECONDS = int(os.environ.get("OIDC_CLOCK_SKEW_SECONDS", "60"))
+# mozilla-django-oidc: authorization code flow with PKCE (S256), state and nonce; RS256 ID
+# tokens only; the ID token is kept in the session for the provider's log-out.
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_STORE_ID_TOKEN = True
+# "all": anyone with a password may use the password form (the demo); "break-glass": only
+# superusers and the usernames in PASSWORD_LOGIN_USERS (comma-separated), all others sign on.
+PASSWORD_LOGIN = os.environ.get("PASSWORD_LOGIN", "all")
+PASSWORD_LOGIN_USERS = [
+    u.strip() for u in os.environ.get("PASSWORD_LOGIN_USERS", "").split(",") if u.strip()
+]
