@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
-from django.db.models.functions import NullIf
+from django.db.models.functions import MD5, NullIf
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -28,6 +28,9 @@ class ActionStatus(models.TextChoices):
     ONGOING = "ongoing", _("Ongoing")
     PAUSED = "paused", _("Paused")
     DROPPED = "dropped", _("Not carried out")
+    # An imported status written as free text, without a status word: nobody has said yet
+    # how far the action has come.
+    NOT_ASSESSED = "not_assessed", _("Not assessed")
 
 
 # Statuses after which an action no longer counts as open or overdue.
@@ -434,7 +437,12 @@ class FollowUp(models.Model):
         verbose_name=_("department"),
         on_delete=models.PROTECT,
         related_name="followups",
-        help_text=_("The department answering."),
+        # Empty: an imported action line whose department the document did not say; it
+        # awaits placement by the secretariat (followup_place), seen only by the roles
+        # that see every department.
+        null=True,
+        blank=True,
+        help_text=_("The department answering (empty: awaiting placement)."),
         db_index=False,  # followup_dept_newest starts with it
     )
     action = models.TextField(
@@ -493,6 +501,15 @@ class FollowUp(models.Model):
             models.UniqueConstraint(
                 fields=["recommendation", "department"], name="followup_unique_pair"
             ),
+            # Follow-ups awaiting placement (no department) are one per action line: the
+            # same line twice on a recommendation is one (importing a file again adds
+            # none). A hash, since a line may be longer than an index entry can be.
+            models.UniqueConstraint(
+                F("recommendation"),
+                MD5("action"),
+                condition=Q(department__isnull=True),
+                name="followup_unplaced_unique_line",
+            ),
             models.CheckConstraint(condition=Q(version__gte=1), name="followup_version_gte_1"),
             models.CheckConstraint(
                 condition=Q(state__in=["draft", "returned"]) | ~Q(action=""),
@@ -510,10 +527,14 @@ class FollowUp(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.recommendation} – {self.department}"
+        return f"{self.recommendation} – {self.department or _('awaiting placement')}"
 
     def get_absolute_url(self) -> str:
         return reverse("followups:detail", args=[self.pk])
+
+    @property
+    def is_unplaced(self) -> bool:
+        return self.department_id is None
 
     @property
     def is_editable(self) -> bool:
@@ -712,6 +733,7 @@ class FollowUpProgress(models.Model):
         verbose_name=_("department"),
         on_delete=models.CASCADE,
         related_name="+",
+        null=True,  # a follow-up awaiting placement; placing it updates the copy
         db_index=False,  # the (department, latest_status) index serves it
     )
     recommendation = models.ForeignKey(

@@ -120,19 +120,25 @@ def followups_create_tasks(*, report: AnnualReport, actor) -> list[FollowUp]:
 
 @transaction.atomic
 def followup_record(
-    *, recommendation: Recommendation, department: Department, action: str, actor
+    *, recommendation: Recommendation, department: Department | None, action: str, actor
 ) -> FollowUp:
     """A follow-up the administration adopted outside the app (an imported plan): approved
-    with its action text, or, with no text, the department's open draft task."""
+    with its action text, or, with no text, the department's open draft task. Without a
+    department, an action line that awaits placement by the secretariat (followup_place)."""
     if not access_for(actor).is_secretariat:
         raise PermissionDenied(MSG_ONLY_SECRETARIAT_RECORDS)
     action = action.strip()
-    if recommendation.scope == Recommendation.Scope.DEPARTMENTS:
-        named = set(recommendation.scope_entries.values_list("department_id", flat=True))
-        if department.pk not in descendant_ids(named):
-            raise ServiceError(MSG_NOT_CONCERNED, department=department.name)
-    if FollowUp.objects.filter(recommendation=recommendation, department=department).exists():
-        raise ServiceError(MSG_FOLLOWUP_EXISTS, department=department.name)
+    if department is None:
+        if not action:
+            raise ServiceError(MSG_UNPLACED_NEEDS_ACTION)
+        if FollowUp.objects.filter(
+            recommendation=recommendation, department__isnull=True, action=action
+        ).exists():
+            raise ServiceError(MSG_UNPLACED_EXISTS)
+    else:
+        _require_concerned(recommendation, department)
+        if FollowUp.objects.filter(recommendation=recommendation, department=department).exists():
+            raise ServiceError(MSG_FOLLOWUP_EXISTS, department=department.name)
     followup = FollowUp(
         recommendation=recommendation,
         department=department,
@@ -231,7 +237,9 @@ def round_publish(*, round: FollowUpRound, actor) -> FollowUpRound:
 
 def _followup_locked(followup: FollowUp, expected_version: int | None) -> FollowUp:
     current = (
-        FollowUp.objects.select_for_update()
+        # Only the follow-up's row: its department may be empty (awaiting placement), and
+        # PostgreSQL locks no row on the empty side of an outer join.
+        FollowUp.objects.select_for_update(of=("self",))
         .select_related("recommendation__report", "department")
         .get(pk=followup.pk)
     )
@@ -413,7 +421,13 @@ def status_update_save(
         raise ServiceError(MSG_UNKNOWN_STATUS)
     if status == ActionStatus.DROPPED and not text.strip():
         raise ServiceError(MSG_STATUS_REASON_REQUIRED)
-    update = StatusUpdate.objects.select_for_update().filter(followup=followup, round=round).first()
+    # of=self: the default order joins the follow-up's department, empty while it awaits
+    # placement, and PostgreSQL locks no row on the empty side of an outer join.
+    update = (
+        StatusUpdate.objects.select_for_update(of=("self",))
+        .filter(followup=followup, round=round)
+        .first()
+    )
     if update is None:
         update = StatusUpdate(followup=followup, round=round, author=actor)
     elif expected_version is not None and update.version != expected_version:
@@ -550,3 +564,72 @@ def _progress_rows(followup_ids: list[int]) -> list[FollowUpProgress]:
             ):
                 row.published_finished_on = reported_on
     return list(progress.values())
+
+
+# --- follow-ups awaiting placement (issue 20) ----------------------------------------------
+
+MSG_UNPLACED_NEEDS_ACTION = _("A follow-up awaiting placement needs its action text.")
+MSG_UNPLACED_EXISTS = _("The recommendation already has this action awaiting placement.")
+MSG_ALREADY_PLACED = _("The follow-up already belongs to %(department)s.")
+MSG_PLACE_INACTIVE = _("%(department)s is inactive; choose an active department.")
+
+
+def _require_concerned(recommendation: Recommendation, department: Department) -> None:
+    """A department-scoped recommendation is answered by its departments (and theirs)."""
+    if recommendation.scope == Recommendation.Scope.DEPARTMENTS:
+        named = set(recommendation.scope_entries.values_list("department_id", flat=True))
+        if department.pk not in descendant_ids(named):
+            raise ServiceError(MSG_NOT_CONCERNED, department=department.name)
+
+
+@transaction.atomic
+def followup_place(
+    *, followup: FollowUp, department: Department, actor, expected_version: int | None = None
+) -> FollowUp:
+    """Give a follow-up awaiting placement its department (secretariat only).
+
+    If the department already answers the recommendation, the line joins that follow-up
+    (its text appended, the statuses moved where that follow-up has none in the round), and
+    the placed one is deleted; every change keeps its history row."""
+    if not access_for(actor).is_secretariat:
+        raise PermissionDenied(MSG_ONLY_SECRETARIAT_RECORDS)
+    followup = _followup_locked(followup, expected_version)
+    if followup.department_id is not None:
+        raise ServiceError(MSG_ALREADY_PLACED, department=followup.department.name)
+    if not department.active:
+        raise ServiceError(MSG_PLACE_INACTIVE, department=department.name)
+    _require_concerned(followup.recommendation, department)
+    target = (
+        FollowUp.objects.select_for_update(of=("self",))
+        .filter(recommendation_id=followup.recommendation_id, department=department)
+        .first()
+    )
+    if target is None:
+        followup.department = department
+        followup.version += 1
+        save_tracked(followup, actor=actor)
+        followup_progress_refresh(followup_ids=[followup.pk])
+        return followup
+    # The department has answered already: one follow-up per department and recommendation.
+    lines = [line for line in followup.action.splitlines() if line.strip()]
+    known = {line.strip() for line in target.action.splitlines()}
+    added = [line for line in lines if line.strip() not in known]
+    if added:
+        target.action = "\n".join([target.action.rstrip(), *added]).strip()
+        target.version += 1
+        save_tracked(target, actor=actor)
+    taken = set(target.status_updates.values_list("round_id", flat=True))
+    for update in StatusUpdate.objects.select_for_update(of=("self",)).filter(followup=followup):
+        if update.round_id in taken:
+            # The department's own status in that round stands; the line's is kept in the
+            # history of the status deleted here.
+            update._history_user = actor
+            update.delete()
+            continue
+        update.followup = target
+        update.version += 1
+        save_tracked(update, actor=actor)
+    followup._history_user = actor  # the deletion's history row names who placed it
+    followup.delete()
+    followup_progress_refresh(followup_ids=[target.pk])
+    return target

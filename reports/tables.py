@@ -39,6 +39,7 @@ STATUS_LABELS_DA = {
     ActionStatus.ONGOING: "Løbende",
     ActionStatus.PAUSED: "Sat på pause",
     ActionStatus.DROPPED: "Ikke gennemført",
+    ActionStatus.NOT_ASSESSED: "Ikke vurderet",
 }
 
 # The department column of a follow-up awaiting placement (an imported action line whose

@@ -41,7 +41,8 @@ MSG_NO_THEME = _("%(where)s: the row has no theme and no row above to continue; 
 MSG_NO_TEXT = _("%(where)s: the theme “%(theme)s” has no recommendation text; the row is skipped.")
 
 SECTION_RE = re.compile(
-    r"^\s*anbefalinger\s+og\s+handlinger\s+som\s+vedr(?:ø|oe|o)rer\s+(?P<target>.+?)[\s.:]*$",
+    r"^\s*anbefalinger\s+og\s+handlinger,?\s+(?:som|der)\s+vedr(?:ø|oe|o)rer\s+"
+    r"(?P<target>.+?)[\s.:]*$",
     re.IGNORECASE | re.DOTALL,
 )
 WHOLE_ORGANISATION = "hele organisationen"
@@ -174,13 +175,35 @@ def section_target(text: str) -> str | None:
     return "" if _norm(target) == WHOLE_ORGANISATION else target
 
 
+# Real header cells say more than one word: "Tema i borgerrådgiverens rapport for 2017",
+# "Anbefalinger fra borgerrådgiverens årsberetning", "Opfølgning – Hvad gør vi?",
+# "Status 2019", "Hvad skete der konkret? Hvordan er situationen nu?".
+THEME_HEADER_RE = re.compile(r"^tema(?:er)?(?:\s+(?:i|fra|for|og)\b.*)?$", re.DOTALL)
+RECOMMENDATION_HEADERS = ("anbefaling", "kritikpunkt")
+ACTION_HEADERS = ("opfølgning", "opfolgning", "handling", "hvad gør vi", "hvad vil vi gøre")
+STATUS_HEADERS = ("status", "hvad skete", "hvordan er situationen")
+
+
+def _header_cell(text: str) -> str:
+    return _norm(text).strip(" .:?-–—")
+
+
 def _is_header(cells: list[str]) -> bool:
-    # The first cell must be just "Tema": a theme such as "Tema 3" is data, not a header.
+    # The first cell must be "Tema" (optionally "Tema i …"): a theme such as "Tema 3" is
+    # data, not a header.
     return (
         len(cells) >= 2
-        and _norm(cells[0]).strip(" .:") in ("tema", "temaer")
-        and _norm(cells[1]).startswith(("anbefaling", "kritikpunkt"))
+        and THEME_HEADER_RE.match(_header_cell(cells[0])) is not None
+        and _header_cell(cells[1]).startswith(RECOMMENDATION_HEADERS)
     )
+
+
+def is_action_header(text: str) -> bool:
+    return _header_cell(text).startswith(ACTION_HEADERS)
+
+
+def is_status_header(text: str) -> bool:
+    return _header_cell(text).startswith(STATUS_HEADERS)
 
 
 # --- the table walker (shared by every format) ------------------------------------------
@@ -243,11 +266,9 @@ class _Walker:
                 self.heading(target, pos)
                 continue
             if _is_header(texts):
-                if len(texts) < 3 or not _norm(texts[2]).startswith(
-                    ("opfølgning", "opfolgning", "handling")
-                ):
+                if len(texts) < 3 or not is_action_header(texts[2]):
                     raise ImportRefused(MSG_TOO_FEW_COLUMNS, where=str(pos))
-                self.columns = 4 if len(texts) > 3 and _norm(texts[3]).startswith("status") else 3
+                self.columns = 4 if len(texts) > 3 and is_status_header(texts[3]) else 3
                 self.doc.has_status = self.doc.has_status or self.columns == 4
                 header_seen = True
                 continue

@@ -6,6 +6,7 @@ plan, so what is committed is exactly what was shown.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -17,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from departments.models import Department, department_children, descendant_ids
 from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
 from recommendations.importing.parsing import (
-    ActionItem,
     Item,
     ParsedDocument,
     Row,
@@ -44,8 +44,11 @@ MSG_INACTIVE_DEPARTMENT = gettext_lazy(
 )
 MSG_NEW_DEPARTMENT = gettext_lazy("%(where)s: the department “%(name)s” will be created.")
 MSG_UNASSIGNED = gettext_lazy(
-    "%(where)s: the action “%(text)s” names no department; the secretariat must assign it."
+    "%(where)s: the action “%(text)s” names no department; it is imported as awaiting "
+    "placement, for the secretariat to place."
 )
+# Stands for the department of a follow-up awaiting placement (preview, warnings, report).
+UNPLACED_LABEL = gettext_lazy("Awaiting placement")
 MSG_NO_SCOPE = gettext_lazy(
     "%(where)s: the recommendation names no known department; it is imported as concerning "
     "the whole organisation."
@@ -69,11 +72,24 @@ MSG_STATUS_NOT_APPROVED = gettext_lazy(
     "%(where)s: %(department)s's follow-up is not approved, so its status is not imported."
 )
 MSG_OUTSIDE_SCOPE = gettext_lazy(
-    "%(where)s: the existing recommendation does not concern %(department)s; that "
-    "department's follow-up is not imported."
+    "%(where)s: the recommendation does not concern %(department)s, so the action "
+    "“%(text)s” is imported as awaiting placement."
 )
-MSG_UNKNOWN_STATUS = gettext_lazy(
-    "%(where)s: “%(label)s” is not a known status (%(known)s); the status is not imported."
+MSG_OUTSIDE_SCOPE_MOVED = gettext_lazy(
+    "%(where)s: the recommendation does not concern %(department)s, so the action "
+    "“%(text)s” goes to the section's department, %(section)s."
+)
+MSG_NEAR_EXISTING = gettext_lazy(
+    "%(where)s: the recommendation is taken to be no. %(number)s of annual report %(year)s, "
+    "whose text differs only slightly: %(difference)s. It is not created again."
+)
+MSG_NEAR_IN_FILE = gettext_lazy(
+    "%(where)s: the recommendation is taken to be the one at %(first)s, whose text differs "
+    "only slightly: %(difference)s."
+)
+MSG_FREE_STATUSES = gettext_lazy(
+    "%(count)s status cells are free text without a status word; their text is kept with "
+    "the status “%(status)s”."
 )
 MSG_STATUS_WITHOUT_FOLLOWUP = gettext_lazy(
     "%(where)s: a status without any follow-up action is not imported."
@@ -93,7 +109,14 @@ DANISH_STATUS_LABELS = {
     "løbende": ActionStatus.ONGOING,
     "sat på pause": ActionStatus.PAUSED,
     "ikke gennemført": ActionStatus.DROPPED,
+    "ikke vurderet": ActionStatus.NOT_ASSESSED,
 }
+
+# Recommendation texts at least this similar (difflib's ratio) are one recommendation with a
+# spelling fix ("Støre" → "Større"), not two.
+NEAR_RATIO = 0.95
+# The status of a free-text status cell unless the user chooses another in the preview.
+FREE_TEXT_STATUS = ActionStatus.NOT_ASSESSED
 
 PREFIX_RE = re.compile(r"^\s*(?P<label>[^:\n]{1,100}?)\s*:\s*(?P<rest>.*)$", re.DOTALL)
 WORD_RE = re.compile(r"\w+")
@@ -179,25 +202,35 @@ def _words_match(words: list[str], needle: list[str]) -> bool:
 
 @dataclass(eq=False)
 class PlannedFollowUp:
-    department: PlannedDepartment
+    # None: no department could be determined; the follow-up awaits placement by the
+    # secretariat (one per action line, so that each line can be placed on its own).
+    department: PlannedDepartment | None
     items: list[Item] = field(default_factory=list)
     status: str = ""
     status_text: str = ""
     status_pos: SourcePos | None = None
+    # The status cell was free text (no "<status>:" prefix): the document's choice applies.
+    status_free: bool = False
     existing: FollowUp | None = None
     # False when an existing follow-up or status is kept instead.
     create: bool = True
     create_status: bool = False
-    # True when the follow-up is not imported at all (outside an existing recommendation).
-    skip: bool = False
 
     @property
     def action(self) -> str:
         return render_items(self.items)
 
     @property
+    def unplaced(self) -> bool:
+        return self.department is None
+
+    @property
+    def label(self) -> str:
+        return self.department.name if self.department else str(UNPLACED_LABEL)
+
+    @property
     def status_label(self) -> str:
-        return ActionStatus(self.status).label if self.status else ""
+        return dict(ActionStatus.choices).get(self.status, "")
 
     @property
     def new_state(self) -> str:
@@ -214,25 +247,36 @@ class PlannedRecommendation:
     organisation: bool = False
     departments: list[PlannedDepartment] = field(default_factory=list)
     followups: list[PlannedFollowUp] = field(default_factory=list)
-    unassigned: list[ActionItem] = field(default_factory=list)
     existing: Recommendation | None = None
     theme_is_new: bool = False
 
     @property
     def scope(self) -> str:
+        if self.existing is not None:
+            return self.existing.scope
         if self.organisation or not self.departments:
             return Recommendation.Scope.ORGANISATION
         return Recommendation.Scope.DEPARTMENTS
 
     @property
     def actions(self) -> int:
-        return sum(len(f.items) for f in self.followups) + len(self.unassigned)
+        return sum(len(f.items) for f in self.followups)
 
-    def followup_for(self, department: PlannedDepartment) -> PlannedFollowUp:
+    @property
+    def unplaced(self) -> list[PlannedFollowUp]:
+        return [f for f in self.followups if f.unplaced]
+
+    def followup_for(
+        self, department: PlannedDepartment | None, existing: FollowUp | None = None
+    ) -> PlannedFollowUp:
         for followup in self.followups:
-            if followup.department is department:
+            if department is not None and followup.department is department:
                 return followup
-        followup = PlannedFollowUp(department=department)
+            if department is None and existing is not None and followup.existing is existing:
+                return followup
+        followup = PlannedFollowUp(department=department, existing=existing)
+        if existing is not None:
+            followup.create = False
         self.followups.append(followup)
         return followup
 
@@ -252,6 +296,7 @@ class ImportPlan:
     year: int
     create_departments: bool
     report: AnnualReport | None
+    free_status: str = ""
     sections: list[PlannedSection] = field(default_factory=list)
     recommendations: list[PlannedRecommendation] = field(default_factory=list)
     new_departments: list[PlannedDepartment] = field(default_factory=list)
@@ -264,6 +309,10 @@ class ImportPlan:
     def followups(self) -> list[PlannedFollowUp]:
         return [f for r in self.recommendations for f in r.followups]
 
+    @property
+    def free_statuses(self) -> int:
+        return sum(1 for f in self.followups if f.status_free)
+
     def summary(self) -> dict:
         """The figures `import_report` prints as its last line."""
         return {
@@ -272,6 +321,8 @@ class ImportPlan:
             "recommendations": len(self.recommendations),
             "followups": len(self.followups),
             "actions": sum(r.actions for r in self.recommendations),
+            "unplaced": sum(1 for f in self.followups if f.unplaced),
+            "statuses": sum(1 for f in self.followups if f.status),
             "warnings": [w.message for w in self.warnings],
         }
 
@@ -283,6 +334,7 @@ class ImportPlan:
             "themes_created": list(self.new_themes),
             "recommendations_created": sum(1 for r in self.recommendations if not r.existing),
             "followups_created": sum(1 for f in self.followups if f.create),
+            "unplaced_created": sum(1 for f in self.followups if f.create and f.unplaced),
             "statuses_created": sum(1 for f in self.followups if f.create_status),
             "status_round": self.status_round.name if self.status_round else None,
         }
@@ -292,6 +344,7 @@ class ImportPlan:
         content = {
             "year": self.year,
             "report": self.report.pk if self.report else None,
+            "free_status": self.free_status,
             "details": self.details(),
             "recommendations": [
                 [
@@ -301,7 +354,15 @@ class ImportPlan:
                     r.existing.pk if r.existing else None,
                     [d.name for d in r.departments],
                     [
-                        [f.department.name, f.action, f.status, f.status_text, f.create]
+                        [
+                            f.department.name if f.department else None,
+                            f.existing.pk if f.existing else None,
+                            f.action,
+                            f.status,
+                            f.status_text,
+                            f.create,
+                            f.create_status,
+                        ]
                         for f in r.followups
                     ],
                 ]
@@ -327,17 +388,51 @@ def status_labels() -> dict[str, str]:
 
 
 def parse_status(text: str, labels: dict[str, str]) -> tuple[str | None, str, str]:
-    """'Igangsat: i gang' → ('in_progress', 'i gang', 'Igangsat'); unknown label → (None, …)."""
+    """'Igangsat: i gang' → ('in_progress', 'i gang', 'Igangsat'); free text → (None, text, '')."""
     text = text.strip()
     match = PREFIX_RE.match(text)
-    label, rest = (match.group("label"), match.group("rest")) if match else (text, "")
-    value = labels.get(" ".join(label.split()).casefold())
-    if value is None and match is None:
-        first_line = text.splitlines()[0]
-        value = labels.get(" ".join(first_line.split()).casefold())
+    if match:
+        value = labels.get(" ".join(match.group("label").split()).casefold())
         if value is not None:
-            rest = "\n".join(text.splitlines()[1:])
-    return value, rest.strip(), label.strip()
+            return value, match.group("rest").strip(), match.group("label").strip()
+    lines = text.splitlines()
+    value = labels.get(" ".join(lines[0].split()).casefold()) if lines else None
+    if value is not None:
+        return value, "\n".join(lines[1:]).strip(), lines[0].strip()
+    return None, text, ""
+
+
+def text_difference(old: str, new: str, limit: int = 3) -> str:
+    """The words that differ: '“Støre” → “Større”' (at most `limit` changes)."""
+    a, b = old.split(), new.split()
+    changes = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        before, after = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+        changes.append(f"“{before}” → “{after}”" if before else f"+ “{after}”")
+        if not after:
+            changes[-1] = f"− “{before}”"
+    shown = "; ".join(changes[:limit])
+    return shown + (" …" if len(changes) > limit else "")
+
+
+def near_identical(a: str, b: str) -> bool:
+    """Two recommendation texts that differ by a spelling fix or two, not in content."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 20 or abs(len(a) - len(b)) > max(3, len(a) // 20):
+        return False
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    if matcher.real_quick_ratio() < NEAR_RATIO or matcher.quick_ratio() < NEAR_RATIO:
+        return False
+    return matcher.ratio() >= NEAR_RATIO
+
+
+def line_key(text: str) -> str:
+    """An action line as a follow-up's text holds it, without bullet, case or spacing."""
+    item = split_item(text)
+    return " ".join(item.text.split()).casefold() if item is not None else ""
 
 
 def _short_name(name: str, taken: set[str]) -> str:
@@ -354,20 +449,28 @@ def _short_name(name: str, taken: set[str]) -> str:
 
 
 class _Planner:
-    def __init__(self, document: ParsedDocument, *, year: int, create_departments: bool):
+    def __init__(
+        self,
+        document: ParsedDocument,
+        *,
+        year: int,
+        create_departments: bool,
+        free_status: str = "",
+    ):
         self.plan = ImportPlan(
             document=document,
             year=year,
             create_departments=create_departments,
             report=AnnualReport.objects.filter(year=year).first(),
+            free_status=free_status or FREE_TEXT_STATUS,
         )
         self.plan.warnings.extend(document.warnings)
-        self.index = DepartmentIndex(
-            [
-                PlannedDepartment(d.name, d, d.short_name)
-                for d in Department.objects.active().order_by("pk")
-            ]
-        )
+        active = [
+            PlannedDepartment(d.name, d, d.short_name)
+            for d in Department.objects.active().order_by("pk")
+        ]
+        self.index = DepartmentIndex(active)
+        self.by_pk: dict[int, PlannedDepartment] = {e.department.pk: e for e in active}
         self.inactive = {
             department_key(text)
             for d in Department.objects.filter(active=False)
@@ -376,27 +479,61 @@ class _Planner:
         self.taken_short = {
             s.casefold() for s in Department.objects.values_list("short_name", flat=True)
         }
+        self.children = department_children()
         self.by_key: dict[tuple[str, str], PlannedRecommendation] = {}
         self.labels = status_labels()
         self.theme_keys = set(Theme.objects.values_list("key", flat=True))
         report = self.plan.report
         self.existing: dict[tuple[str, str], Recommendation] = {}
+        self.existing_by_theme: dict[str, list[Recommendation]] = {}
         if report is not None:
             for rec in Recommendation.objects.for_report(report).select_related("theme"):
-                self.existing.setdefault((rec.theme.key, _text_key(rec.text)), rec)
+                if self.existing.setdefault((rec.theme.key, _text_key(rec.text)), rec) is rec:
+                    self.existing_by_theme.setdefault(rec.theme.key, []).append(rec)
             # Statuses go only where status_update_save would put them: an open status round
             # (a closed or published round is what the council has already received).
             self.plan.status_round = (
                 FollowUpRound.objects.filter(report=report).status_rounds().open().first()
             )
+        # Filled once the recommendations are known (_load_existing).
+        self.existing_followups: dict[int, list[FollowUp]] = {}
+        self.line_owner: dict[tuple[int, str], FollowUp] = {}
+        self.scopes: dict[int, set[int]] = {}
 
     def warn(self, pos: SourcePos | None, message, **params) -> None:
         text = str(message) % {"where": pos, **params} if pos else str(message) % params
         self.plan.warnings.append(Warning(pos, text))
 
     def build(self) -> ImportPlan:
-        for parsed in self.plan.document.sections:
-            self.plan.sections.append(self._section(parsed))
+        parsed_sections = self.plan.document.sections
+        # Pass 1: every heading's department, existing or to be created, before any row is
+        # read: an action in the first section may name a department a later heading makes.
+        for parsed in parsed_sections:
+            department = None
+            if not parsed.is_organisation:
+                department = self._section_department(parsed.department, parsed.pos)
+            self.plan.sections.append(
+                PlannedSection(
+                    pos=parsed.pos,
+                    heading=parsed.department or "",
+                    department=department,
+                    organisation=parsed.is_organisation,
+                )
+            )
+        # Pass 2: the recommendations, each with every section it appears in (its scope).
+        rows: list[tuple[Row, PlannedSection, PlannedRecommendation]] = []
+        for parsed, section in zip(parsed_sections, self.plan.sections, strict=True):
+            for row in parsed.rows:
+                recommendation = self._recommendation(row, section)
+                if recommendation not in section.recommendations:
+                    section.recommendations.append(recommendation)
+                rows.append((row, section, recommendation))
+        self._load_existing()
+        for recommendation in self.plan.recommendations:
+            self._scope(recommendation, [r for r, _s, rec in rows if rec is recommendation])
+        # Pass 3: every action line to a follow-up, now that departments and scopes are known.
+        for row, section, recommendation in rows:
+            self._actions(row, section, recommendation)
         self._statuses()
         return self.plan
 
@@ -418,26 +555,31 @@ class _Planner:
         self.warn(pos, MSG_UNKNOWN_DEPARTMENT, name=name)
         return None
 
-    def _section(self, parsed) -> PlannedSection:
-        department = None
-        if not parsed.is_organisation:
-            department = self._section_department(parsed.department, parsed.pos)
-        section = PlannedSection(
-            pos=parsed.pos,
-            heading=parsed.department or "",
-            department=department,
-            organisation=parsed.is_organisation,
-        )
-        for row in parsed.rows:
-            recommendation = self._recommendation(row, section)
-            if recommendation not in section.recommendations:
-                section.recommendations.append(recommendation)
-            self._actions(row, section, recommendation)
-        return section
+    def _near(self, key: tuple[str, str]) -> tuple[Recommendation | None, str]:
+        """An existing recommendation of the same theme whose text differs by a spelling fix."""
+        for rec in self.existing_by_theme.get(key[0], []):
+            if near_identical(_text_key(rec.text), key[1]):
+                return rec, rec.text
+        return None, ""
 
     def _recommendation(self, row: Row, section: PlannedSection) -> PlannedRecommendation:
         key = (theme_key(row.theme), _text_key(row.text))
         recommendation = self.by_key.get(key)
+        if recommendation is None:
+            # The same recommendation earlier in the file with a spelling difference.
+            for planned in self.plan.recommendations:
+                if theme_key(planned.theme) == key[0] and near_identical(
+                    _text_key(planned.text), key[1]
+                ):
+                    recommendation = planned
+                    self.by_key[key] = planned
+                    self.warn(
+                        row.pos,
+                        MSG_NEAR_IN_FILE,
+                        first=planned.pos,
+                        difference=text_difference(planned.text, row.text),
+                    )
+                    break
         if recommendation is not None:
             if section.recommendations and recommendation in section.recommendations:
                 self.warn(row.pos, MSG_DUPLICATE_IN_FILE, first=recommendation.pos)
@@ -454,6 +596,17 @@ class _Planner:
             if existing is not None:
                 recommendation.existing = existing
                 self.warn(row.pos, MSG_EXISTS, year=self.plan.year, number=existing.number)
+            else:
+                existing, old_text = self._near(key)
+                if existing is not None:
+                    recommendation.existing = existing
+                    self.warn(
+                        row.pos,
+                        MSG_NEAR_EXISTING,
+                        year=self.plan.year,
+                        number=existing.number,
+                        difference=text_difference(old_text, row.text),
+                    )
         if section.organisation:
             recommendation.organisation = True
         elif section.department is not None and section.department not in (
@@ -461,6 +614,63 @@ class _Planner:
         ):
             recommendation.departments.append(section.department)
         return recommendation
+
+    def _load_existing(self) -> None:
+        """The follow-ups and scopes of the recommendations the file repeats (one query
+        each), and which existing follow-up holds which action line."""
+        existing_recs = [r.existing for r in self.plan.recommendations if r.existing]
+        if not existing_recs:
+            return
+        for followup in FollowUp.objects.filter(recommendation__in=existing_recs).order_by("pk"):
+            self.existing_followups.setdefault(followup.recommendation_id, []).append(followup)
+            for line in followup.action.splitlines():
+                key = line_key(line)
+                if key:
+                    self.line_owner.setdefault((followup.recommendation_id, key), followup)
+        for rec_id, dep_id in RecommendationDepartment.objects.filter(
+            recommendation__in=existing_recs
+        ).values_list("recommendation_id", "department_id"):
+            self.scopes.setdefault(rec_id, set()).add(dep_id)
+        # A named department's sub-departments are concerned too (as followup_record decides).
+        self.scopes = {
+            rec_id: descendant_ids(ids, self.children) for rec_id, ids in self.scopes.items()
+        }
+
+    def _scope(self, rec: PlannedRecommendation, rows: list[Row]) -> None:
+        """A new recommendation from no known section concerns the departments its actions
+        name; with none, the whole organisation."""
+        if rec.existing is not None or rec.organisation or rec.departments:
+            return
+        for row in rows:
+            for action in row.actions:
+                prefixed = self.index.prefix(action.text)
+                named = prefixed[0] if prefixed else self.index.mentioned(action.text)
+                if named is not None and named not in rec.departments:
+                    rec.departments.append(named)
+        if not rec.departments:
+            self.warn(rec.pos, MSG_NO_SCOPE)
+
+    def _concerns(self, rec: PlannedRecommendation, department: PlannedDepartment) -> bool:
+        """Whether followup_record will accept a follow-up of `department` on `rec`."""
+        if rec.scope == Recommendation.Scope.ORGANISATION:
+            return True
+        if rec.existing is not None:
+            named = self.scopes.get(rec.existing.pk, set())
+            return department.department is not None and department.department.pk in named
+        if department in rec.departments:
+            return True
+        existing_ids = {d.department.pk for d in rec.departments if d.department is not None}
+        return (
+            department.department is not None
+            and department.department.pk in descendant_ids(existing_ids, self.children)
+        )
+
+    def _planned_department(self, department: Department) -> PlannedDepartment:
+        entry = self.by_pk.get(department.pk)
+        if entry is None:  # an inactive department keeps what it already has
+            entry = PlannedDepartment(department.name, department, department.short_name)
+            self.by_pk[department.pk] = entry
+        return entry
 
     def _actions(self, row: Row, section: PlannedSection, rec: PlannedRecommendation) -> None:
         current: PlannedDepartment | None = None
@@ -470,6 +680,7 @@ class _Planner:
                 current, current_pos = None, action.pos
             item: Item | None = Item(action.text, action.bullet)
             prefixed = self.index.prefix(action.text)
+            department: PlannedDepartment | None
             if prefixed is not None:
                 department, rest = prefixed
                 if not action.bullet:
@@ -480,65 +691,102 @@ class _Planner:
                 if item is None:
                     # A bare label ("Natur og Byg:"): its bullets follow, or the department
                     # has not answered yet (the export writes an empty task like this).
-                    followup = rec.followup_for(department)
-                    if action.status and not followup.status_pos:
-                        self._status(followup, action.status, action.pos)
+                    if self._concerns(rec, department):
+                        followup = rec.followup_for(department)
+                        self._existing_followup(rec, followup)
+                        if action.status and not followup.status_pos:
+                            self._status(followup, action.status, action.pos)
                     continue
                 item.bullet = item.bullet or action.bullet
             else:
                 department = current or self.index.mentioned(action.text) or section.department
-            if department is None:
-                rec.unassigned.append(action)
-                self.warn(action.pos, MSG_UNASSIGNED, text=_shorten(action.text))
-                continue
-            followup = rec.followup_for(department)
+            owner = self._owner(rec, item)
+            if owner is not None:
+                # A line already imported stays where it is, placed or awaiting placement.
+                if owner.department_id is None:
+                    followup = rec.followup_for(None, existing=owner)
+                else:
+                    followup = rec.followup_for(self._planned_department(owner.department))
+                    self._existing_followup(rec, followup)
+            else:
+                if department is not None and not self._concerns(rec, department):
+                    fallback = section.department
+                    if fallback is not None and not self._concerns(rec, fallback):
+                        fallback = None
+                    self.warn(
+                        action.pos,
+                        MSG_OUTSIDE_SCOPE_MOVED if fallback else MSG_OUTSIDE_SCOPE,
+                        department=department.name,
+                        section=fallback.name if fallback else "",
+                        text=_shorten(action.text),
+                    )
+                    department = fallback
+                if department is None:
+                    followup = PlannedFollowUp(department=None)
+                    rec.followups.append(followup)
+                    self.warn(action.pos, MSG_UNASSIGNED, text=_shorten(action.text))
+                else:
+                    followup = rec.followup_for(department)
+                    self._existing_followup(rec, followup)
             followup.items.append(item)
             if action.status and not followup.status_pos:
                 self._status(followup, action.status, action.pos)
         if row.status and not row.actions:
             self.warn(row.pos, MSG_STATUS_WITHOUT_FOLLOWUP)
 
-    def _status(self, followup: PlannedFollowUp, text: str, pos: SourcePos | None) -> None:
-        value, rest, label = parse_status(text, self.labels)
-        followup.status_pos = pos
-        if value is None:
-            known = ", ".join(str(label) for label in ActionStatus.labels)
-            self.warn(pos, MSG_UNKNOWN_STATUS, label=_shorten(label, 40), known=known)
+    def _owner(self, rec: PlannedRecommendation, item: Item) -> FollowUp | None:
+        if rec.existing is None:
+            return None
+        return self.line_owner.get((rec.existing.pk, line_key(item.text)))
+
+    def _existing_followup(self, rec: PlannedRecommendation, followup: PlannedFollowUp) -> None:
+        """An existing recommendation's follow-up of the same department is kept."""
+        if rec.existing is None or followup.existing is not None or followup.department is None:
             return
+        department = followup.department.department
+        if department is None:
+            return
+        for existing in self.existing_followups.get(rec.existing.pk, []):
+            if existing.department_id == department.pk:
+                followup.existing, followup.create = existing, False
+                return
+
+    def _status(self, followup: PlannedFollowUp, text: str, pos: SourcePos | None) -> None:
+        value, rest, _label = parse_status(text, self.labels)
+        followup.status_pos = pos
         if value == ActionStatus.DROPPED and not rest:
             self.warn(pos, MSG_DROPPED_WITHOUT_REASON)
+            value, rest = None, text.strip()
+        if value is None:
+            # Free text without a status word: kept as it is, with the status the user
+            # chose for free-text statuses (by default "not assessed").
+            followup.status, followup.status_text = self.plan.free_status, rest
+            followup.status_free = True
             return
         followup.status, followup.status_text = value, rest
 
     def _statuses(self) -> None:
-        """Decide, now that departments are known, what is created and what is kept."""
-        existing_recs = [r.existing for r in self.plan.recommendations if r.existing]
-        # One query each, whatever the number of rows: the existing follow-ups and scopes of
-        # the recommendations the file repeats, and their statuses in the status round.
-        existing_followups = {
-            (f.recommendation_id, f.department_id): f
-            for f in FollowUp.objects.filter(recommendation__in=existing_recs)
-        }
-        scopes: dict[int, set[int]] = {}
-        for rec_id, dep_id in RecommendationDepartment.objects.filter(
-            recommendation__in=existing_recs
-        ).values_list("recommendation_id", "department_id"):
-            scopes.setdefault(rec_id, set()).add(dep_id)
-        if scopes:
-            # A named department's sub-departments are concerned too (as followup_record
-            # decides): one query for the tree.
-            children = department_children()
-            scopes = {rec_id: descendant_ids(ids, children) for rec_id, ids in scopes.items()}
-        for recommendation in self.plan.recommendations:
-            if not recommendation.organisation and not recommendation.departments:
-                named = [f.department for f in recommendation.followups]
-                if named:
-                    recommendation.departments = named
-                else:
-                    self.warn(recommendation.pos, MSG_NO_SCOPE)
-            for followup in recommendation.followups:
-                self._existing_followup(recommendation, followup, existing_followups, scopes)
-        with_status = [f for f in self.plan.followups if f.status and not f.skip]
+        """Decide, now that follow-ups are known, which statuses are created or kept."""
+        lines_differ = [
+            (rec, f)
+            for rec in self.plan.recommendations
+            for f in rec.followups
+            if f.existing is not None
+            and f.items
+            and any(
+                (rec.existing.pk, line_key(item.text)) not in self.line_owner for item in f.items
+            )
+        ]
+        for rec, followup in lines_differ:
+            self.warn(rec.pos, MSG_FOLLOWUP_DIFFERS, department=followup.label)
+        if self.plan.free_statuses:
+            self.warn(
+                None,
+                MSG_FREE_STATUSES,
+                count=self.plan.free_statuses,
+                status=dict(ActionStatus.choices).get(self.plan.free_status, ""),
+            )
+        with_status = [f for f in self.plan.followups if f.status]
         if with_status and self.plan.status_round is None:
             self.warn(None, MSG_NO_STATUS_ROUND, year=self.plan.year)
             return
@@ -552,11 +800,7 @@ class _Planner:
         for followup in with_status:
             state = followup.existing.state if followup.existing else followup.new_state
             if state != FollowUp.State.APPROVED:
-                self.warn(
-                    followup.status_pos,
-                    MSG_STATUS_NOT_APPROVED,
-                    department=followup.department.name,
-                )
+                self.warn(followup.status_pos, MSG_STATUS_NOT_APPROVED, department=followup.label)
                 continue
             followup.create_status = True
             current = current_statuses.get(followup.existing.pk) if followup.existing else None
@@ -566,37 +810,9 @@ class _Planner:
                     self.warn(
                         followup.status_pos,
                         MSG_STATUS_EXISTS,
-                        department=followup.department.name,
+                        department=followup.label,
                         round=self.plan.status_round.name,
                     )
-
-    def _existing_followup(
-        self,
-        rec: PlannedRecommendation,
-        followup: PlannedFollowUp,
-        existing_followups: dict[tuple[int, int], FollowUp],
-        scopes: dict[int, set[int]],
-    ) -> None:
-        if rec.existing is None:
-            return
-        department = followup.department.department
-        existing = existing_followups.get((rec.existing.pk, department.pk)) if department else None
-        if existing is None:
-            concerned = rec.existing.scope == Recommendation.Scope.ORGANISATION or (
-                department is not None and department.pk in scopes.get(rec.existing.pk, set())
-            )
-            if not concerned:
-                followup.skip, followup.create = True, False
-                self.warn(
-                    followup.status_pos or rec.pos,
-                    MSG_OUTSIDE_SCOPE,
-                    department=followup.department.name,
-                )
-            return
-        followup.existing = existing
-        followup.create = False
-        if _text_key(existing.action) != _text_key(followup.action):
-            self.warn(rec.pos, MSG_FOLLOWUP_DIFFERS, department=followup.department.name)
 
 
 def _text_key(text: str) -> str:
@@ -608,6 +824,10 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def build_plan(document: ParsedDocument, *, year: int, create_departments: bool) -> ImportPlan:
+def build_plan(
+    document: ParsedDocument, *, year: int, create_departments: bool, free_status: str = ""
+) -> ImportPlan:
     """Match the parsed document against the database; nothing is written."""
-    return _Planner(document, year=year, create_departments=create_departments).build()
+    return _Planner(
+        document, year=year, create_departments=create_departments, free_status=free_status
+    ).build()

@@ -60,10 +60,14 @@ def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def import_preview(*, name: str, data: bytes, year: int, create_departments: bool) -> ImportPlan:
+def import_preview(
+    *, name: str, data: bytes, year: int, create_departments: bool, free_status: str = ""
+) -> ImportPlan:
     """Check and read the file and plan the import; nothing is written."""
     document = parse_document(name, data)
-    return build_plan(document, year=year, create_departments=create_departments)
+    return build_plan(
+        document, year=year, create_departments=create_departments, free_status=free_status
+    )
 
 
 def import_commit(
@@ -73,6 +77,7 @@ def import_commit(
     data: bytes,
     year: int,
     create_departments: bool = False,
+    free_status: str = "",
     expected_fingerprint: str | None = None,
 ) -> ImportResult:
     """Import the file atomically; with `expected_fingerprint`, only the previewed plan."""
@@ -82,7 +87,11 @@ def import_commit(
     try:
         with transaction.atomic():
             plan = import_preview(
-                name=name, data=data, year=year, create_departments=create_departments
+                name=name,
+                data=data,
+                year=year,
+                create_departments=create_departments,
+                free_status=free_status,
             )
             if expected_fingerprint is not None and plan.fingerprint() != expected_fingerprint:
                 raise ConflictError(MSG_PLAN_CHANGED)
@@ -159,13 +168,13 @@ def _apply_recommendation(plan, planned, *, report, themes, actor) -> None:
             else [],
         )
     for followup_plan in planned.followups:
-        if followup_plan.skip:
-            continue
         followup = followup_plan.existing
         if followup_plan.create:
+            # No department: the line awaits placement by the secretariat.
+            department = followup_plan.department.department if followup_plan.department else None
             followup = followup_record(
                 recommendation=recommendation,
-                department=followup_plan.department.department,
+                department=department,
                 action=followup_plan.action,
                 actor=actor,
             )

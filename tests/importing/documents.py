@@ -138,3 +138,136 @@ def zip_bomb(inner_name: str = "word/media/filler.bin", size: int = 50 * 1024 * 
             for _i in range(size // len(chunk)):
                 member.write(chunk)
     return out.getvalue()
+
+
+# --- A corpus shaped like real municipalities' documents (fictional texts) ---------------
+#
+# Four sections, the whole organisation first: its actions name departments ("I Læring og
+# Trivsel …", "Lederne i Alle Kan Bidrage …") that only later section headings create;
+# long header cells; bullets as Word list paragraphs; continuation rows (a page break);
+# actions that name no department (they await placement). The status edition adds a
+# fourth column of free-text statuses.
+
+REAL_HEADER = [
+    "Tema i borgerrådgiverens rapport for 2017",
+    "Anbefalinger fra borgerrådgiverens årsberetning",
+    "Opfølgning – Hvad gør vi?",
+]
+STATUS_HEADER = "Status 2019 – Hvad skete der konkret? Hvordan er situationen nu?"
+
+LT, AKB, AHL = "Læring og Trivsel", "Alle Kan Bidrage", "Aktiv Hele Livet"
+
+# (section, [(theme, recommendation lines, [[action lines of a row], …], [status per row])])
+MUNICIPAL_PLAN = [
+    (
+        None,
+        [
+            (
+                "Skriftlighed",
+                ["Borgerne skal kunne forstå de breve, de modtager fra kommunen."],
+                [
+                    [
+                        "I Læring og Trivsel gennemgås skabelonerne for afgørelsesbreve.",
+                        "Lederne i Alle Kan Bidrage drøfter sprogbrugen på personalemøder.",
+                        "I Aktiv Hele livet tilbydes kursus i klart sprog.",
+                    ],
+                    ["Alle nye medarbejdere får en introduktion til klart sprog."],
+                ],
+                ["Skabelonerne er gennemgået og forenklet.", "Igangsat: Første hold er holdt."],
+            ),
+            (
+                "Vejledning",
+                ["- Vejled borgerne om klagemuligheder.", "- Henvis til rette myndighed."],
+                [
+                    [
+                        "Alle Kan Bidrage tilføjer en klagevejledning i alle breve.",
+                        "Der udarbejdes en fælles tjekliste for vejledning.",
+                    ],
+                    ["I Læring og Trivsels afdelinger følges der op hvert kvartal."],
+                ],
+                ["Tjeklisten er sendt i høring.", "Løbende: Fast punkt på dagsordenen."],
+            ),
+            (
+                "Svartider",
+                ["Svar på henvendelser inden for den frist, kommunen selv har sat."],
+                [
+                    [
+                        "I Aktiv Hele Livet indføres kvitteringsbrev efter tre dage.",
+                        "Direktionen følger svartiderne hvert halve år.",
+                    ]
+                ],
+                ["Kvitteringsbrevet er taget i brug."],
+            ),
+        ],
+    ),
+    (
+        LT,
+        [
+            (
+                "Partshøring",
+                ["Forældre skal høres, før der træffes afgørelse i deres sag."],
+                [["Ny procedure for partshøring i skolesager."], ["Sagsbehandlerne undervises."]],
+                ["Gennemført: Proceduren er i brug.", "Undervisningen er planlagt til efteråret."],
+            ),
+        ],
+    ),
+    (
+        AKB,
+        [
+            (
+                "Helhedsorienteret sagsbehandling",
+                ["Se borgerens samlede situation, når flere afdelinger er involveret."],
+                [
+                    [
+                        "Lederne i Alle Kan Bidrage aftaler faste koordinationsmøder.",
+                        "Der oprettes en fælles kontaktperson for borgere med flere sager.",
+                    ]
+                ],
+                ["Møderne holdes nu hver måned."],
+            ),
+            (
+                "Skriftlighed",
+                ["Afgørelser skal begrundes, så borgeren kan se, hvorfor."],
+                [["Begrundelsesskabelonen opdateres."]],
+                ["Planlagt: Arbejdet begynder i marts."],
+            ),
+        ],
+    ),
+    (
+        AHL,
+        [
+            (
+                "Dialog",
+                ["Ring til borgeren, før et brev med dårlige nyheder sendes."],
+                [
+                    ["I Aktiv Hele livet ringes der altid først."],
+                    ["Medarbejderne får et telefonkursus."],
+                ],
+                ["Det sker i de fleste sager.", ""],
+            ),
+        ],
+    ),
+]
+
+
+def municipal_action_lines(plan=MUNICIPAL_PLAN) -> int:
+    """The number of action lines (bullets) of the document."""
+    return sum(len(lines) for _s, recs in plan for _t, _r, rows, _st in recs for lines in rows)
+
+
+def municipal_docx(*, status: bool = False, plan=MUNICIPAL_PLAN) -> bytes:
+    """The municipality's adopted plan (or, `status`, its status edition) as Word."""
+    header = [*REAL_HEADER, STATUS_HEADER] if status else list(REAL_HEADER)
+    blocks: list = []
+    for name, recommendations in plan:
+        blocks.append(ORG if name is None else section(name))
+        rows: list = [header]
+        for theme, text, action_rows, statuses in recommendations:
+            for index, (actions, state) in enumerate(zip(action_rows, statuses, strict=True)):
+                first = index == 0
+                row = [theme if first else "", "\n".join(text) if first else "", Bullets(actions)]
+                if status:
+                    row.append(state)
+                rows.append(row)
+        blocks.append(rows)
+    return make_docx(blocks)

@@ -50,7 +50,9 @@ def test_last_line_is_json_and_history_goes_to_the_given_user(tmp_path, units, s
     assert summary["sections"] == 2
     assert summary["themes"] == 1
     assert summary["recommendations"] == 2
-    assert summary["followups"] == 2
+    # Natur og Byg's, Ældreområdet's and the unknown department's line awaiting placement.
+    assert summary["followups"] == 3
+    assert summary["unplaced"] == 1
     assert summary["actions"] == 4
     # Unknown department, its unassigned bullet, and its recommendation without scope.
     assert len(summary["warnings"]) == 3
@@ -60,6 +62,8 @@ def test_last_line_is_json_and_history_goes_to_the_given_user(tmp_path, units, s
         "recommendations",
         "followups",
         "actions",
+        "unplaced",
+        "statuses",
         "warnings",
     }
     report = AnnualReport.objects.get(year=2023)
@@ -74,6 +78,7 @@ def test_create_departments(tmp_path, units, secretariat):
     )
     assert Department.objects.filter(name="Børn og Unge").exists()
     assert summary["followups"] == 3
+    assert summary["unplaced"] == 0
     assert not any("names no department" in w for w in summary["warnings"])
 
 

@@ -92,15 +92,19 @@ def test_docx_import_creates_everything_with_history_by_the_importer(secretariat
     assert second.theme == first.theme
     assert list(second.departments.all()) == [units["aeo"]]
     # Each bullet goes to the department it names; the continuation row's too.
-    actions = {f.department.short_name: f.action for f in first.followups.all()}
+    actions = {f.department.short_name: f.action for f in first.followups.exclude(department=None)}
     assert actions == {
         "NB": "- I Natur og Byg udvides telefontiden til kl. 15.",
         "ÆO": "- Ældreområdet ringer tilbage inden for en arbejdsdag.",
         "SKO": "- gennemgår telefonlisterne i foråret.",
     }
-    # A bullet naming nobody in an organisation-wide section is left for the secretariat.
+    # A bullet naming nobody in an organisation-wide section awaits placement, on its
+    # recommendation, with a warning.
     assert any("Alle skal svare høfligt" in w for w in summary["warnings"])
-    assert summary["followups"] == 5
+    unplaced = first.followups.get(department=None)
+    assert (unplaced.action, unplaced.state) == ("- Alle skal svare høfligt.", "approved")
+    assert summary["followups"] == 6
+    assert summary["unplaced"] == 1
     # In a department's section, unnamed bullets go to the section's department.
     assert second.followups.get().department == units["aeo"]
     assert second.followups.get().state == FollowUp.State.APPROVED
@@ -380,14 +384,17 @@ def test_commit_refuses_when_the_plan_changed_since_the_preview(secretariat, uni
     assert AnnualReport.objects.count() == 0
 
 
-def test_dropped_status_needs_a_reason(secretariat, units):
+def test_dropped_status_without_a_reason_is_kept_as_text(secretariat, units):
     report = factories.AnnualReportFactory(year=2024)
     factories.RoundFactory(report=report, kind="status", deadline=datetime.date(2025, 5, 1))
     data = make_csv(
         [[ORG], [*HEADER, "Status"], ["Dialog", "Tekst", "Natur og Byg: Kursus", "Ikke gennemført"]]
     )
     result = import_commit(actor=secretariat, name="s.csv", data=data, year=2024)
-    assert StatusUpdate.objects.count() == 0
+    # "Not carried out" needs a reason: the words are kept, the status is not assessed.
+    assert list(StatusUpdate.objects.values_list("status", "text")) == [
+        ("not_assessed", "Ikke gennemført")
+    ]
     assert any("needs a reason" in w for w in result.plan.summary()["warnings"])
 
 

@@ -96,7 +96,9 @@ def test_upload_preview_commit(client, secretariat, units, staging_dir):
     )
     assert response.status_code == 302
     assert response["Location"] == "/beretninger/2024/"
-    assert db_counts() == [1, 3, 3, 2, 1]
+    # Two follow-ups with a department and two lines awaiting placement: nothing is lost.
+    assert db_counts() == [1, 3, 3, 4, 1]
+    assert FollowUp.objects.filter(department=None).count() == 2
     rec = Recommendation.objects.get(theme__name="Telefontider")
     assert rec.history.get().history_user == secretariat
     assert ImportedDocument.objects.get().imported_by == secretariat
