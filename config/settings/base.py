@@ -105,7 +105,6 @@ def database_from_env(*, pool: bool = False) -> dict:
             # default (5 minutes, pauses up to minutes) would keep answering 503 long
             # after the database is back; kept shorter than the timeout plus a pause, the
             # first request after the database is back finds an attempt within its wait.
-            "reconnect_timeout": float(os.environ.get("DB_POOL_RECONNECT_TIMEOUT", "2")),
         }
     return config
 
@@ -246,8 +245,8 @@ DEMO_ALLOWED = False
 # refused (XLSX and CSV are not limited); a rendering running longer than the timeout is
 # stopped; each user may have this many renderings queued; the rendering cache keeps files
 # for at most this many seconds and this many bytes; an edition is tried this many times.
-REPORT_MAX_CELLS = int(os.environ.get("REPORT_MAX_CELLS", 5_000))
-REPORT_MAX_CHARS = int(os.environ.get("REPORT_MAX_CHARS", 1_500_000))
+REPORT_MAX_CELLS = int(os.environ.get("REPORT_MAX_CELLS", 2_500))
+REPORT_MAX_CHARS = int(os.environ.get("REPORT_MAX_CHARS", 700_000))
 REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", 300))
 REPORT_MAX_QUEUED_PER_USER = int(os.environ.get("REPORT_MAX_QUEUED_PER_USER", 3))
 REPORT_CACHE_MAX_AGE = int(os.environ.get("REPORT_CACHE_MAX_AGE", 30 * 24 * 60 * 60))

@@ -18,8 +18,10 @@ def pdf_text(content: bytes) -> str:
 
 
 @pytest.fixture
-def published(report_data, secretariat):
-    round_publish(round=report_data.status_round, actor=secretariat)
+def published(report_data, secretariat, django_capture_on_commit_callbacks):
+    # The edition is rendered after the publication commits (immediate backend in tests).
+    with django_capture_on_commit_callbacks(execute=True):
+        round_publish(round=report_data.status_round, actor=secretariat)
     report_data.status_round.refresh_from_db()
     return ReportEdition.objects.get(round=report_data.status_round)
 

@@ -251,3 +251,53 @@ def test_rendering_pauses_the_cyclic_gc_and_restores_it(monkeypatch):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# --- the bounded rendering (a child process with a timeout) ---------------------------------
+
+
+def test_bounded_rendering_returns_the_pdf():
+    from reports.pdf import html_to_pdf_bounded
+
+    rendered = html_to_pdf_bounded('<html lang="da"><p>Hej</p></html>', timeout=120)
+    assert rendered.content.startswith(b"%PDF")
+    assert rendered.pages == 1
+
+
+def test_bounded_rendering_stops_a_rendering_over_the_timeout(monkeypatch):
+    """The child is killed at the timeout: the caller does not wait for the slow rendering."""
+    import multiprocessing
+    import time
+
+    from reports import pdf
+
+    def slow(html, **kwargs):
+        time.sleep(120)
+        return pdf.RenderedPDF(b"%PDF-too-late", 1)
+
+    monkeypatch.setattr(pdf, "html_to_pdf", slow)  # the forked child inherits it
+    start = time.monotonic()
+    with pytest.raises(pdf.RenderTimeout):
+        pdf.html_to_pdf_bounded("<p>x</p>", timeout=1)
+    assert time.monotonic() - start < 60
+    assert multiprocessing.active_children() == []  # no rendering left running
+
+
+def test_bounded_rendering_reports_an_error_or_a_dead_child(monkeypatch):
+    import os
+
+    from reports import pdf
+
+    def failing(html, **kwargs):
+        raise ValueError("broken layout")
+
+    monkeypatch.setattr(pdf, "html_to_pdf", failing)
+    with pytest.raises(pdf.RenderCrashed, match="ValueError: broken layout"):
+        pdf.html_to_pdf_bounded("<p>x</p>", timeout=60)
+
+    def dying(html, **kwargs):
+        os._exit(9)  # e.g. killed for memory
+
+    monkeypatch.setattr(pdf, "html_to_pdf", dying)
+    with pytest.raises(pdf.RenderCrashed):
+        pdf.html_to_pdf_bounded("<p>x</p>", timeout=60)

@@ -1,8 +1,10 @@
 import csv
+import datetime
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from reports import rendering
 from tests import factories
@@ -82,13 +84,13 @@ def test_csv_and_xlsx_downloads(client, report_data, secretariat):
 
 def test_pdf_download_renders_once_per_data_version(client, report_data, secretariat, monkeypatch):
     calls = []
-    original = rendering.pdf.html_to_pdf
+    original = rendering.pdf.html_to_pdf_bounded
 
     def counting(html, **kwargs):
         calls.append(1)
         return original(html, **kwargs)
 
-    monkeypatch.setattr(rendering.pdf, "html_to_pdf", counting)
+    monkeypatch.setattr(rendering.pdf, "html_to_pdf_bounded", counting)
     client.force_login(secretariat)
     first = client.get(url("pdf"))
     assert first.status_code == 200
@@ -180,3 +182,192 @@ def test_pdf_with_round_department_and_date(client, report_data, secretariat):
     assert response.status_code == 200
     assert "rapport-2031-runde-" in response["Content-Disposition"]
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+# --- bounded PDFs: size, timeout, one rendering per content, the per-user queue --------------
+
+
+def count_renderings(monkeypatch) -> list:
+    calls = []
+    original = rendering.pdf.html_to_pdf_bounded
+
+    def counting(html, **kwargs):
+        calls.append(1)
+        return original(html, **kwargs)
+
+    monkeypatch.setattr(rendering.pdf, "html_to_pdf_bounded", counting)
+    return calls
+
+
+def test_pdf_over_the_size_limit_is_refused_with_a_danish_message(
+    client, report_data, secretariat, settings, monkeypatch
+):
+    from reports.models import ReportRendering
+
+    calls = count_renderings(monkeypatch)
+    settings.REPORT_MAX_CELLS = 4  # the report has 5
+    client.force_login(secretariat)
+    response = client.get(url("pdf"))
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Rapporten er for stor til at blive lavet som PDF" in html
+    assert "(højst 4 og" in html
+    assert calls == []
+    assert not ReportRendering.objects.exists()
+    # The spreadsheets are not limited, and a narrower PDF fits.
+    assert client.get(url("csv")).status_code == 200
+    assert client.get(url("pdf", afdeling="BU")).status_code == 200
+
+
+def shift_history_back(days: int) -> datetime.datetime:
+    """Every history row of the fixture as if written `days` ago (a table with a past)."""
+    from departments.models import Department
+    from followups.models import FollowUp, FollowUpRound, StatusUpdate
+    from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment, Theme
+
+    then = timezone.now() - datetime.timedelta(days=days)
+    for model in (
+        AnnualReport,
+        Department,
+        Theme,
+        Recommendation,
+        RecommendationDepartment,
+        FollowUp,
+        FollowUpRound,
+        StatusUpdate,
+    ):
+        model.history.update(history_date=then)  # test set-up: history rows, not domain rows
+    return then
+
+
+def fifteen_dates(then: datetime.datetime) -> list[str]:
+    first = timezone.localdate(then) + datetime.timedelta(days=1)
+    return [(first + datetime.timedelta(days=n)).isoformat() for n in range(15)]
+
+
+def test_fifteen_dates_with_the_same_content_are_one_rendering(
+    client, report_data, council, monkeypatch
+):
+    calls = count_renderings(monkeypatch)
+    dates = fifteen_dates(shift_history_back(60))
+    client.force_login(council)
+    bodies = set()
+    for day in dates:
+        response = client.get(url("pdf", pr=day))
+        assert response.status_code == 200
+        assert f"pr-{day}" in response["Content-Disposition"]  # the date asked for
+        bodies.add(b"".join(response.streaming_content))
+    assert len(calls) == 1
+    assert len(bodies) == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection
+def test_fifteen_dates_queue_one_rendering_for_the_worker(
+    client, report_data, council, settings, monkeypatch
+):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.REPORT_MAX_QUEUED_PER_USER = 1  # joining a queued rendering costs nothing
+    calls = count_renderings(monkeypatch)
+    dates = fifteen_dates(shift_history_back(60))
+    client.force_login(council)
+    locations = {client.get(url("pdf", pr=day))["Location"].split("?")[0] for day in dates}
+    assert len(locations) == 1
+    assert DBTaskResult.objects.count() == 1
+    call_command("db_worker", "--batch", verbosity=0)
+    assert len(calls) == 1
+    for day in dates:
+        response = client.get(url("pdf", pr=day))
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_queued_renderings_per_user_are_limited(client, report_data, secretariat, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.REPORT_MAX_QUEUED_PER_USER = 2
+    client.force_login(secretariat)
+    assert client.get(url("pdf")).status_code == 302
+    assert client.get(url("pdf", afdeling="AEO")).status_code == 302
+    # The same content again joins the queued rendering.
+    assert client.get(url("pdf", afdeling="AEO")).status_code == 302
+    refused = client.get(url("pdf", afdeling="BU"))
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == "30"
+    assert "Du har allerede 2 PDF&#x27;er, der venter på at blive lavet" in refused.content.decode()
+    # Another user is not held up by this one's queue.
+    client.force_login(factories.UserFactory(roles=["secretariat"]))
+    assert client.get(url("pdf", afdeling="BU")).status_code == 302
+
+
+def test_renderings_given_up_on_do_not_count_against_the_limit(
+    client, report_data, secretariat, settings
+):
+    from reports.models import ReportRendering
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.REPORT_MAX_QUEUED_PER_USER = 1
+    client.force_login(secretariat)
+    status_url = client.get(url("pdf"))["Location"]
+    assert client.get(url("pdf", afdeling="BU")).status_code == 429
+    # Its worker died: the rendering was started long before the timeout ran out.
+    ReportRendering.objects.update(
+        state="running", started_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    page = client.get(status_url).content.decode()
+    assert "PDF&#x27;en blev ikke færdig i tide" in page
+    assert 'hx-trigger="every 2s"' not in page
+    assert client.get(url("pdf", afdeling="BU")).status_code == 302
+
+
+def slow_renderer(monkeypatch):
+    import time
+
+    def slow(html, **kwargs):
+        time.sleep(120)
+
+    monkeypatch.setattr(rendering.pdf, "html_to_pdf", slow)  # runs in the forked child
+
+
+def test_a_rendering_over_the_timeout_is_stopped_with_a_danish_message(
+    client, report_data, secretariat, settings, monkeypatch
+):
+    from reports.models import ReportRendering
+
+    settings.REPORT_RENDER_TIMEOUT = 1
+    slow_renderer(monkeypatch)
+    client.force_login(secretariat)
+    response = client.get(url("pdf"))
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert "Det tog mere end 1 sekunder at lave PDF" in html
+    assert 'hx-trigger="every 2s"' not in html  # nothing left to wait for
+    assert ReportRendering.objects.get().state == "failed"
+    # Asking again tries again.
+    monkeypatch.undo()
+    settings.REPORT_RENDER_TIMEOUT = 300
+    assert client.get(url("pdf")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its database connection
+def test_the_worker_stops_a_rendering_over_the_timeout(
+    client, report_data, secretariat, settings, monkeypatch
+):
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    from reports.models import ReportRendering
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.REPORT_RENDER_TIMEOUT = 1
+    slow_renderer(monkeypatch)
+    client.force_login(secretariat)
+    status_url = client.get(url("pdf"))["Location"]
+    call_command("db_worker", "--batch", verbosity=0)
+    assert DBTaskResult.objects.get().status == "FAILED"
+    assert ReportRendering.objects.get().state == "failed"
+    page = client.get(status_url, headers={"HX-Request": "true"}).content.decode()
+    assert "Det tog mere end 1 sekunder at lave PDF" in page
