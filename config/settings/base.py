@@ -105,6 +105,7 @@ def database_from_env(*, pool: bool = False) -> dict:
             # default (5 minutes, pauses up to minutes) would keep answering 503 long
             # after the database is back; kept shorter than the timeout plus a pause, the
             # first request after the database is back finds an attempt within its wait.
+            "reconnect_timeout": float(os.environ.get("DB_POOL_RECONNECT_TIMEOUT", "2")),
         }
     return config
 
