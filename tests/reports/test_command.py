@@ -85,3 +85,22 @@ def test_user_cannot_render_another_departments_report(report_data, tmp_path):
         *("--output", str(output)),
     )
     assert "Børn og Unge" in output.read_text(encoding="utf-8-sig")
+
+
+def test_a_pdf_over_the_size_limit_stops_with_a_danish_message(
+    report_data, tmp_path, settings, monkeypatch
+):
+    from reports import pdf
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("an over-limit report must not be rendered")
+
+    monkeypatch.setattr("reports.management.commands.render_report.html_to_pdf", refuse)
+    monkeypatch.setattr(pdf, "html_to_pdf", refuse)
+    settings.REPORT_MAX_CHARS = 10
+    output = tmp_path / "r.pdf"
+    with pytest.raises(CommandError, match="Rapporten er for stor til at blive lavet som PDF"):
+        call_command("render_report", "--year", "2031", "--output", str(output))
+    assert not output.exists()
+    # The spreadsheets are not limited.
+    call_command("render_report", "--year", "2031", "--output", str(tmp_path / "r.csv"))

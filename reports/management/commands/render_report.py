@@ -20,6 +20,7 @@ from recommendations.models import AnnualReport
 from reports import spreadsheets
 from reports.documents import document_html
 from reports.pdf import html_to_pdf
+from reports.rendering import ReportTooLarge, check_size
 from reports.tables import build_table
 
 FORMATS = (".pdf", ".html", ".xlsx", ".csv")
@@ -96,6 +97,11 @@ class Command(BaseCommand):
             report=report, user=user, round=round, department=department, as_of=as_of
         )
         if extension == ".pdf":
+            # The web's size limit (REPORT_MAX_CELLS, REPORT_MAX_CHARS); spreadsheets have none.
+            try:
+                check_size(table)
+            except ReportTooLarge as exc:
+                raise CommandError(exc.message) from exc
             output.write_bytes(html_to_pdf(document_html(table)).content)
         elif extension == ".html":
             output.write_text(document_html(table), encoding="utf-8")
