@@ -60,10 +60,6 @@ MSG_EXISTS = gettext_lazy(
     "%(where)s: the recommendation already exists in annual report %(year)s (no. %(number)s); "
     "it is not created again."
 )
-MSG_FOLLOWUP_DIFFERS = gettext_lazy(
-    "%(where)s: %(department)s already has a follow-up with another text for this "
-    "recommendation; the existing one is kept."
-)
 MSG_NO_STATUS_ROUND = gettext_lazy(
     "The Status column is not imported: annual report %(year)s has no open status round. Open "
     "a status round and import the file again to add the statuses."
@@ -74,6 +70,11 @@ MSG_STATUS_NOT_APPROVED = gettext_lazy(
 MSG_OUTSIDE_SCOPE = gettext_lazy(
     "%(where)s: the recommendation does not concern %(department)s, so the action "
     "“%(text)s” is imported as awaiting placement."
+)
+MSG_NEW_LINE_UNPLACED = gettext_lazy(
+    "%(where)s: %(department)s already has a follow-up on this recommendation without the "
+    "action “%(text)s”; the action is imported as awaiting placement, so that the "
+    "secretariat can add it."
 )
 MSG_OUTSIDE_SCOPE_MOVED = gettext_lazy(
     "%(where)s: the recommendation does not concern %(department)s, so the action "
@@ -660,9 +661,8 @@ class _Planner:
         if department in rec.departments:
             return True
         existing_ids = {d.department.pk for d in rec.departments if d.department is not None}
-        return (
-            department.department is not None
-            and department.department.pk in descendant_ids(existing_ids, self.children)
+        return department.department is not None and department.department.pk in descendant_ids(
+            existing_ids, self.children
         )
 
     def _planned_department(self, department: Department) -> PlannedDepartment:
@@ -721,13 +721,26 @@ class _Planner:
                         text=_shorten(action.text),
                     )
                     department = fallback
+                warned = False
+                if department is not None:
+                    followup = rec.followup_for(department)
+                    self._existing_followup(rec, followup)
+                    if followup.existing is not None:
+                        # A new line for a follow-up the department already has: the
+                        # adopted text is not changed behind its back, and the line is not
+                        # dropped either; the secretariat places it (and so joins them).
+                        self.warn(
+                            action.pos,
+                            MSG_NEW_LINE_UNPLACED,
+                            department=department.name,
+                            text=_shorten(action.text),
+                        )
+                        department, warned = None, True
                 if department is None:
                     followup = PlannedFollowUp(department=None)
                     rec.followups.append(followup)
-                    self.warn(action.pos, MSG_UNASSIGNED, text=_shorten(action.text))
-                else:
-                    followup = rec.followup_for(department)
-                    self._existing_followup(rec, followup)
+                    if not warned:
+                        self.warn(action.pos, MSG_UNASSIGNED, text=_shorten(action.text))
             followup.items.append(item)
             if action.status and not followup.status_pos:
                 self._status(followup, action.status, action.pos)
@@ -767,18 +780,6 @@ class _Planner:
 
     def _statuses(self) -> None:
         """Decide, now that follow-ups are known, which statuses are created or kept."""
-        lines_differ = [
-            (rec, f)
-            for rec in self.plan.recommendations
-            for f in rec.followups
-            if f.existing is not None
-            and f.items
-            and any(
-                (rec.existing.pk, line_key(item.text)) not in self.line_owner for item in f.items
-            )
-        ]
-        for rec, followup in lines_differ:
-            self.warn(rec.pos, MSG_FOLLOWUP_DIFFERS, department=followup.label)
         if self.plan.free_statuses:
             self.warn(
                 None,
