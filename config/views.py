@@ -37,6 +37,10 @@ def _my_tasks(user, rounds):
     return result
 
 
+# The start page lists this many follow-ups awaiting placement (and says how many there are).
+UNPLACED_SHOWN = 50
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -64,6 +68,17 @@ def home(request: HttpRequest) -> HttpResponse:
         ]
     if access.is_council or access.is_read_only:
         context["published_rounds"] = [r for r in rounds if r.state == "published"]
+    if access.is_secretariat:
+        # Imported action lines no department has been given yet ("Til placering").
+        unplaced = FollowUp.objects.awaiting_placement().select_related(
+            "recommendation__report", "recommendation__theme"
+        )
+        context["unplaced"] = list(
+            unplaced.order_by("-recommendation__report__year", "recommendation__number", "pk")[
+                :UNPLACED_SHOWN
+            ]
+        )
+        context["unplaced_count"] = unplaced.count()
     if access.is_ombudsman:
         context["unassessed"] = list(
             Recommendation.objects.filter(assessment="")

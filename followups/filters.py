@@ -20,6 +20,7 @@ from django.db.models import (
     IntegerField,
     Lookup,
     Max,
+    Q,
     Value,
     When,
 )
@@ -82,7 +83,12 @@ def order_by_groups(
         return queryset.order_by(rank, *within)
     if walk_pays(estimated_rows(queryset), window, _table_rows(queryset)):
         walk = RawSQL(*_walk_sql(queryset, key, groups, within, window))  # noqa: S611
-        queryset = queryset.filter(pk__in=walk)
+        walked = Q(pk__in=walk)
+        if key.endswith("department_id"):
+            # Follow-ups awaiting placement have no department to walk; they sort last
+            # (array_position gives NULL) and are few, so they are taken as they are.
+            walked |= Q(**{f"{key}__isnull": True})
+        queryset = queryset.filter(walked)
     return queryset.order_by(rank, *within)
 
 

@@ -260,6 +260,10 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def awaiting_approval(self) -> FollowUpQuerySet:
         return self.filter(state=FollowUp.State.SUBMITTED)
 
+    def awaiting_placement(self) -> FollowUpQuerySet:
+        """Imported action lines whose department the secretariat has not chosen yet."""
+        return self.filter(department__isnull=True)
+
     def with_latest_status(self, *, published_only: bool = False) -> FollowUpQuerySet:
         """Annotate `latest_status` (None: no status yet) from the progress read model.
 

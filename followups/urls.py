@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/returner/", views.followup_return, name="return"),
     path("<int:pk>/frist/", views.followup_move_date, name="move_date"),
     path("<int:pk>/status/<int:round_pk>/", views.status_edit, name="status_edit"),
+    path("<int:pk>/placer/", views.followup_place, name="place"),
     path("<int:pk>/historik/", views.followup_history, name="history"),
     path("<int:pk>/historik/<int:history_id>/gendan/", views.followup_restore, name="restore"),
     path("runder/", views.round_list, name="round_list"),

@@ -2,17 +2,21 @@
 
 from functools import partial
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import ConflictError, ServiceError
 from config.viewhelpers import call_service, history_page, render_conflict, render_partial_or_page
 from departments.access import access_for
+from departments.models import Department, descendant_ids
 from followups import services
 from followups.forms import FollowUpForm, MoveDateForm, ReturnForm, RoundForm, StatusForm
 from followups.history import followup_history_entries
@@ -437,3 +441,74 @@ def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return _round_action(request, pk, services.round_publish)
+
+
+# --- placing a follow-up awaiting placement (issue 20) --------------------------------------
+
+
+class PlaceForm(forms.Form):
+    """The department an imported action line goes to."""
+
+    department = forms.ModelChoiceField(
+        label=_lazy("Department"),
+        queryset=Department.objects.none(),
+        help_text=_lazy("The department that answers this action from now on."),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, recommendation, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Department.objects.active().order_by("name")
+        if recommendation.scope == recommendation.Scope.DEPARTMENTS:
+            named = set(recommendation.scope_entries.values_list("department_id", flat=True))
+            departments = departments.filter(pk__in=descendant_ids(named))
+        self.fields["department"].queryset = departments
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def followup_place(request: HttpRequest, pk: int) -> HttpResponse:
+    """The secretariat chooses the department of a follow-up awaiting placement."""
+    if not access_for(request.user).is_secretariat:
+        raise PermissionDenied
+    followup = _followup_or_404(request, pk)
+    if followup.department_id is not None:
+        return redirect(followup)
+    recommendation = followup.recommendation
+    form = PlaceForm(
+        request.POST or None,
+        recommendation=recommendation,
+        initial={"version": followup.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            placed = call_service(
+                form,
+                services.followup_place,
+                followup=followup,
+                department=form.cleaned_data["department"],
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+            )
+        except ConflictError:
+            form.add_error(None, _("Someone else placed or changed it meanwhile."))
+            placed = None
+            status = 409
+        else:
+            status = 422
+        if placed is not None:
+            messages.success(
+                request,
+                _("The action now belongs to %(department)s.")
+                % {"department": form.cleaned_data["department"].name},
+            )
+            return redirect(placed)
+    else:
+        status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "followups/followup_place.html",
+        {"followup": followup, "recommendation": recommendation, "form": form},
+        status=status,
+    )
