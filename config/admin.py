@@ -1,15 +1,53 @@
 """Admin base: every admin save goes through a service, never a raw model save."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from config.errors import ServiceError
+from config.forms import LongTextField
+
+
+class VersionedAdminForm(forms.ModelForm):
+    """Carries the version of the object as the form was loaded (0: a new object), which the
+    admin passes to the service as `expected_version`: a save over a change made meanwhile is
+    refused, as on the app's own forms."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = self.instance.version if self.instance.pk else 0
 
 
 class ServiceAdmin(SimpleHistoryAdmin):
-    """Subclasses implement `create` and `update`; deletion is off for tracked data."""
+    """Subclasses implement `create` and `update`; deletion is off for tracked data. Models
+    with a `version` get VersionedAdminForm's hidden expected version."""
+
+    # Free text counted as on the app's forms (a line break as one character).
+    formfield_overrides = {
+        models.TextField: {"form_class": LongTextField, "widget": widgets.AdminTextareaWidget}
+    }
+
+    @property
+    def versioned(self) -> bool:
+        return any(field.name == "version" for field in self.model._meta.concrete_fields)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if self.versioned and "form" not in kwargs:
+            base = self.form
+            kwargs["form"] = type(f"Versioned{base.__name__}", (VersionedAdminForm, base), {})
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if self.versioned and "expected_version" not in fields:
+            fields.append("expected_version")
+        return fields
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

@@ -1,6 +1,15 @@
-"""Form helpers shared by the apps: dkfds widget classes and accessible error hints."""
+"""Form helpers shared by the apps: dkfds widget classes, accessible error hints and the
+length limit of free text."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from config.text import TEXT_MAX_LENGTH, normalise_newlines
+
+MSG_TEXT_TOO_LONG = _(
+    "The text can be at most %(limit_value)s characters long (a line break counts as one); "
+    "it is %(show_value)s characters long now."
+)
 
 WIDGET_CLASSES = {
     forms.CheckboxInput: "form-checkbox",
@@ -41,3 +50,20 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class LongTextField(forms.CharField):
+    """Free text in a textarea, at most TEXT_MAX_LENGTH characters as the user typed them.
+
+    Browsers send a textarea's line breaks as CR LF but count each as one character against
+    its maxlength, so line breaks are made LF before the text is counted (and stored): a
+    text the browser let through is never refused for its line breaks."""
+
+    widget = forms.Textarea
+    default_error_messages = {"max_length": MSG_TEXT_TOO_LONG}
+
+    def __init__(self, *, max_length: int | None = TEXT_MAX_LENGTH, **kwargs):
+        super().__init__(max_length=max_length, **kwargs)
+
+    def to_python(self, value):
+        return normalise_newlines(super().to_python(value))

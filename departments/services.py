@@ -1,6 +1,12 @@
-"""Writes to the organisation: departments, memberships and global roles."""
+"""Writes to the organisation: departments, memberships, global roles and users' flags.
+
+Every change of who may do what leaves a history row with the acting user: memberships in
+their own history, users' groups, permissions and flags in the users' history
+(departments.models.UserHistoricalRecords), one row per change."""
 
 from __future__ import annotations
+
+import logging
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -9,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import ServiceError
 from config.history import save_tracked
 from departments.access import GlobalRole, forget_access
-from departments.models import Department, Membership
+from departments.models import Department, Membership, UserHistoricalRecords
+
+audit_log = logging.getLogger("opfoelgning.security")
 
 MSG_SHORT_NAME_TAKEN = _("The short name “%(short_name)s” is already used by another department.")
 MSG_PARENT_CYCLE = _("A department cannot be placed under itself or one of its own units.")
@@ -94,20 +102,85 @@ def membership_remove(*, membership: Membership, actor) -> None:
     forget_access(user)
 
 
+def user_snapshot(user) -> tuple:
+    """What the users' history records of a user, as it is in the database now: its flags
+    and names, groups and permissions. Two equal snapshots: nothing to record."""
+    fresh = type(user).objects.get(pk=user.pk)
+    fields = tuple(
+        (field.attname, getattr(fresh, field.attname))
+        for field in type(user)._meta.concrete_fields
+        if field.name not in UserHistoricalRecords.UNRECORDED
+    )
+    return (
+        fields,
+        tuple(sorted(fresh.groups.values_list("pk", flat=True))),
+        tuple(sorted(fresh.user_permissions.values_list("pk", flat=True))),
+    )
+
+
+def user_history_record(*, user, actor, created: bool = False, reason: str = "") -> None:
+    """One row in the users' history: the user as it is now, changed (or created) by `actor`.
+
+    For writes that change a user in several steps (a save, then its groups, each of which
+    django-simple-history would record on its own): they run with
+    `user.skip_history_when_saving` set, then record the result once."""
+    records = UserHistoricalRecords.registered
+    if records is None:  # registered when departments.models is imported
+        raise RuntimeError("The users' history is not registered.")
+    user._history_user = actor
+    if reason:
+        user._change_reason = reason
+    records.create_historical_record(user, "+" if created else "~")
+
+
 @transaction.atomic
 def user_set_global_roles(*, user, roles: set[str], actor) -> None:
-    """Put the user in exactly the given organisation-wide role groups."""
+    """Put the user in exactly the given organisation-wide role groups (one history row with
+    `actor` when that changes anything)."""
     unknown = set(roles) - set(GlobalRole.values)
     if unknown:
         raise ServiceError(MSG_UNKNOWN_ROLE, role=", ".join(sorted(unknown)))
     groups = {g.name: g for g in Group.objects.filter(name__in=GlobalRole.values)}
-    for value in GlobalRole.values:
-        group = groups.get(value) or Group.objects.create(name=value)
-        if value in roles:
-            user.groups.add(group)
-        else:
-            user.groups.remove(group)
+    held = set(user.groups.filter(name__in=GlobalRole.values).values_list("name", flat=True))
+    if held == set(roles):
+        return
+    user.skip_history_when_saving = True
+    try:
+        for value in GlobalRole.values:
+            group = groups.get(value) or Group.objects.create(name=value)
+            if value in roles and value not in held:
+                user.groups.add(group)
+            elif value not in roles and value in held:
+                user.groups.remove(group)
+    finally:
+        del user.skip_history_when_saving
+    user_history_record(user=user, actor=actor)
+    audit_log.info(
+        "global roles of user %s set to %s by %s",
+        user.pk,
+        ",".join(sorted(roles)) or "-",
+        getattr(actor, "pk", None) or "system",
+    )
     forget_access(user)
+
+
+@transaction.atomic
+def user_set_active(*, user, active: bool, actor):
+    """Let a user log in or not (a deactivated user is out at the next request); recorded in
+    the users' history with `actor`."""
+    user = type(user).objects.select_for_update().get(pk=user.pk)
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    save_tracked(user, actor=actor, update_fields=["is_active"])
+    audit_log.info(
+        "user %s %s by %s",
+        user.pk,
+        "activated" if active else "deactivated",
+        getattr(actor, "pk", None) or "system",
+    )
+    forget_access(user)
+    return user
 
 
 @transaction.atomic

@@ -85,7 +85,7 @@ class FollowUpAdmin(ServiceAdmin):
         return followup_update(
             followup=obj,
             actor=request.user,
-            expected_version=None,
+            expected_version=data["expected_version"],
             action=data["action"],
             responsible=data["responsible"],
             target_date=data["target_date"],
@@ -144,6 +144,7 @@ class StatusUpdateAdmin(ServiceAdmin):
             actor=request.user,
             status=form.cleaned_data["status"],
             text=form.cleaned_data["text"],
+            expected_version=form.cleaned_data["expected_version"],
         )
 
 

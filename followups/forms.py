@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import DateInput, DkfdsFormMixin
+from config.forms import DateInput, DkfdsFormMixin, LongTextField
+from config.text import NAME_MAX_LENGTH
 from followups.models import ActionStatus, FollowUpRound
 from recommendations.models import AnnualReport
 
@@ -13,7 +14,7 @@ class VersionedForm(DkfdsFormMixin, forms.Form):
 
 
 class FollowUpForm(VersionedForm):
-    action = forms.CharField(
+    action = LongTextField(
         label=_("Follow-up – what will we do?"),
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
@@ -21,12 +22,12 @@ class FollowUpForm(VersionedForm):
     )
     responsible = forms.CharField(
         label=_("Responsible"),
-        max_length=200,
+        max_length=NAME_MAX_LENGTH,
         required=False,
         help_text=_("Person or team responsible for the action."),
     )
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput)
-    target_date_reason = forms.CharField(
+    target_date_reason = LongTextField(
         label=_("Reason for moving the target date"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -35,7 +36,7 @@ class FollowUpForm(VersionedForm):
 
 
 class ReturnForm(VersionedForm):
-    comment = forms.CharField(
+    comment = LongTextField(
         label=_("Comment to the case officer"),
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Explain what needs to change."),
@@ -44,7 +45,7 @@ class ReturnForm(VersionedForm):
 
 class MoveDateForm(VersionedForm):
     new_date = forms.DateField(label=_("New target date"), widget=DateInput)
-    reason = forms.CharField(
+    reason = LongTextField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -53,9 +54,11 @@ class MoveDateForm(VersionedForm):
 
 
 class StatusForm(DkfdsFormMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The status's version as the form was loaded; 0: the round had no status yet (two users
+    # writing the first status at once: the second gets the conflict page).
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     status = forms.ChoiceField(label=_("Status"), choices=ActionStatus.choices)
-    text = forms.CharField(
+    text = LongTextField(
         label=_("What actually happened? How do things stand now?"),
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,

@@ -46,6 +46,8 @@ MSG_DATE_REASON_REQUIRED = _("Give a reason for moving the target date later.")
 MSG_DATE_UNCHANGED = _("The new target date is the same as the current one.")
 MSG_STALE_FOLLOWUP = _("The follow-up was changed by someone else while you were editing it.")
 MSG_STALE_STATUS = _("The status was changed by someone else while you were editing it.")
+# The expected version of a status not yet written (StatusUpdate.version starts at 1).
+NO_STATUS_VERSION = 0
 MSG_NOT_STATUS_ROUND = _("Statuses can only be reported in a status round.")
 MSG_WRONG_REPORT = _("The round belongs to another annual report.")
 MSG_NOT_APPROVED = _("Status can only be reported on an approved follow-up.")
@@ -243,9 +245,13 @@ def _followup_locked(followup: FollowUp, expected_version: int | None) -> Follow
         .select_related("recommendation__report", "department")
         .get(pk=followup.pk)
     )
-    if expected_version is not None and current.version != expected_version:
-        raise ConflictError(MSG_STALE_FOLLOWUP, current=current)
+    _require_version(current, expected_version)
     return current
+
+
+def _require_version(followup: FollowUp, expected_version: int | None) -> None:
+    if expected_version is not None and followup.version != expected_version:
+        raise ConflictError(MSG_STALE_FOLLOWUP, current=followup)
 
 
 def _require_edit(actor, followup: FollowUp) -> None:
@@ -354,8 +360,10 @@ def _transition(followup: FollowUp, state: str, action_label) -> None:
 
 @transaction.atomic
 def followup_submit(*, followup: FollowUp, actor, expected_version: int | None = None):
-    followup = _followup_locked(followup, expected_version)
+    # Permission before version: who may not act learns nothing about the follow-up's state.
+    followup = _followup_locked(followup, None)
     _require_edit(actor, followup)
+    _require_version(followup, expected_version)
     _require_open_plan(followup)
     _transition(followup, FollowUp.State.SUBMITTED, _("submitted"))
     if not followup.action.strip():
@@ -365,9 +373,10 @@ def followup_submit(*, followup: FollowUp, actor, expected_version: int | None =
 
 @transaction.atomic
 def followup_approve(*, followup: FollowUp, actor, expected_version: int | None = None):
-    followup = _followup_locked(followup, expected_version)
+    followup = _followup_locked(followup, None)
     if not access_for(actor).can_approve_department(followup.department_id):
         raise PermissionDenied(MSG_NO_APPROVE_PERMISSION)
+    _require_version(followup, expected_version)
     _require_open_plan(followup)
     _transition(followup, FollowUp.State.APPROVED, _("approved"))
     followup.return_comment = ""
@@ -379,9 +388,10 @@ def followup_return(
     *, followup: FollowUp, actor, comment: str, expected_version: int | None = None
 ) -> FollowUp:
     """Send a submitted (or approved) follow-up back to the case officer with a comment."""
-    followup = _followup_locked(followup, expected_version)
+    followup = _followup_locked(followup, None)
     if not access_for(actor).can_approve_department(followup.department_id):
         raise PermissionDenied(MSG_NO_APPROVE_PERMISSION)
+    _require_version(followup, expected_version)
     _require_open_plan(followup)
     if not comment.strip():
         raise ServiceError(MSG_COMMENT_REQUIRED)
@@ -404,7 +414,12 @@ def status_update_save(
     expected_version: int | None = None,
     reported_on: datetime.date | None = None,
 ) -> StatusUpdate:
-    """Report what happened to a follow-up in an open status round (create or edit)."""
+    """Report what happened to a follow-up in an open status round (create or edit).
+
+    `expected_version`: the status's version when the form was loaded, NO_STATUS_VERSION (0)
+    if the follow-up had no status in the round yet: of two users writing the first status
+    at once, the second gets a conflict, not a silent overwrite. None checks nothing (the
+    demo loader; every form and the admin pass a version)."""
     # Locks in the order round_update takes them (round, then its follow-ups): no deadlock.
     round = _round_locked(round)
     followup = _followup_locked(followup, None)
@@ -428,10 +443,14 @@ def status_update_save(
         .filter(followup=followup, round=round)
         .first()
     )
+    current_version = update.version if update is not None else NO_STATUS_VERSION
+    if expected_version is not None and expected_version != current_version:
+        if update is None:
+            # A version of a status that does not exist: not a form this page gave out.
+            raise ServiceError(MSG_STALE_STATUS)
+        raise ConflictError(MSG_STALE_STATUS, current=update)
     if update is None:
         update = StatusUpdate(followup=followup, round=round, author=actor)
-    elif expected_version is not None and update.version != expected_version:
-        raise ConflictError(MSG_STALE_STATUS, current=update)
     else:
         update.version += 1
     update.status = status

@@ -178,7 +178,9 @@ def _workflow_post(request: HttpRequest, pk: int, service, form_class=None, **ex
     """Submit/approve/return: run the transition, then back to the follow-up."""
     followup = _followup_or_404(request, pk)
     version_raw = request.POST.get("version", "")
-    expected = int(version_raw) if version_raw.isdigit() else None
+    # A post without the version it was made from matches none (versions start at 1): it is
+    # refused as a conflict rather than applied to whatever the follow-up has become.
+    expected = int(version_raw) if version_raw.isdigit() else 0
     kwargs = dict(extra)
     if form_class is not None:
         form = form_class(request.POST)
@@ -306,7 +308,7 @@ def status_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
     initial = (
         {"status": current.status, "text": current.text, "version": current.version}
         if current
-        else {}
+        else {"version": services.NO_STATUS_VERSION}
     )
     return render_partial_or_page(
         request,

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import DateInput, DkfdsFormMixin
+from config.forms import DateInput, DkfdsFormMixin, LongTextField
 from departments.models import Department
 from recommendations.models import Recommendation, Theme
 
@@ -14,7 +14,7 @@ class ReportForm(DkfdsFormMixin, forms.Form):
     published_on = forms.DateField(label=_("Published on"), required=False, widget=DateInput)
     case_number = forms.CharField(label=_("Case number"), max_length=60, required=False)
     document_number = forms.CharField(label=_("Document number"), max_length=60, required=False)
-    introduction = forms.CharField(
+    introduction = LongTextField(
         label=_("Introduction"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -31,7 +31,7 @@ class RecommendationForm(DkfdsFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"list": "theme-options", "autocomplete": "off"}),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Recommendation.Kind.choices)
-    text = forms.CharField(
+    text = LongTextField(
         label=_("Recommendation"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Lines starting with '- ' become bullet lists."),
@@ -56,7 +56,7 @@ class ResponseForm(DkfdsFormMixin, forms.Form):
     response = forms.ChoiceField(
         label=_("The administration's response"), choices=Recommendation.Response.choices
     )
-    reason = forms.CharField(
+    reason = LongTextField(
         label=_("Reason"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -69,7 +69,7 @@ class AssessmentForm(DkfdsFormMixin, forms.Form):
     assessment = forms.ChoiceField(
         label=_("The ombudsman's assessment"), choices=Recommendation.Assessment.choices
     )
-    note = forms.CharField(
+    note = LongTextField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 

@@ -95,6 +95,7 @@ def test_admin_add_goes_through_service_with_history_user(admin_client_secretari
             "assessment_note": "",
             "previous": "",
             "link_kind": "",
+            "expected_version": 0,
         },
     )
     assert response.status_code == 302
@@ -142,6 +143,7 @@ def test_admin_followup_edit_uses_service(admin_client_secretariat, plan, secret
             "action": "Vi ringer tilbage",
             "responsible": "Team",
             "target_date": "2031-01-01",
+            "expected_version": 1,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -175,3 +177,66 @@ def test_edition_list_queries_do_not_grow_with_editions(
     with CaptureQueriesContext(connection) as many:
         assert admin_client_secretariat.get(url).status_code == 200
     assert len(many) == len(one)
+
+
+# --- the admin carries the version it was loaded with (issue 19) ------------------------------
+
+
+def test_admin_status_save_over_a_change_made_meanwhile_is_refused(
+    admin_client_secretariat, approved_followup, plan, secretariat, officer
+):
+    from followups import services
+    from followups.models import StatusUpdate
+
+    status_round = services.round_open(
+        actor=secretariat,
+        report=plan.report,
+        name="Status",
+        kind="status",
+        deadline=datetime.date(2031, 12, 1),
+    )
+    add_url = reverse("admin:followups_statusupdate_add")
+    form = admin_client_secretariat.get(add_url).context["adminform"].form
+    assert form["expected_version"].value() == 0
+    data = {
+        "followup": approved_followup.pk,
+        "round": status_round.pk,
+        "status": "in_progress",
+        "text": "Fra admin",
+        "expected_version": 0,
+    }
+    # The case officer writes the first status after the admin page was loaded.
+    services.status_update_save(
+        followup=approved_followup,
+        round=status_round,
+        actor=officer,
+        status="done",
+        text="Fra sagsbehandleren",
+        expected_version=0,
+    )
+    # Refused (by the form's own uniqueness check here; two admin pages saving at the same
+    # instant by the service's version 0), and nothing overwritten.
+    response = admin_client_secretariat.post(add_url, data)
+    assert response.status_code == 200 and "errornote" in response.content.decode()
+    update = StatusUpdate.objects.get()
+    assert (update.text, update.version, update.history.count()) == ("Fra sagsbehandleren", 1, 1)
+
+    change_url = reverse("admin:followups_statusupdate_change", args=[update.pk])
+    stale = {"status": "paused", "text": "Gammel formular", "expected_version": 0}
+    response = admin_client_secretariat.post(change_url, stale, follow=True)
+    assert "ændret af en anden" in response.content.decode()
+    assert StatusUpdate.objects.get().text == "Fra sagsbehandleren"
+    fresh = {"status": "paused", "text": "Ny formular", "expected_version": 1}
+    assert admin_client_secretariat.post(change_url, fresh).status_code == 302
+    assert StatusUpdate.objects.get().history.first().history_user == secretariat
+
+
+def test_admin_text_field_counts_line_breaks_once(admin_client_secretariat, plan):
+    url = reverse("admin:followups_followup_change", args=[plan.followup.pk])
+    lines = "\r\n".join(["x" * 99] * 100)  # 9,999 characters and 99 line breaks
+    data = {"action": lines + "\r\n", "responsible": "", "target_date": "", "expected_version": 1}
+    assert admin_client_secretariat.post(url, data).status_code == 302
+    assert FollowUp.objects.get(pk=plan.followup.pk).action == lines.replace("\r\n", "\n")
+    too_long = {**data, "action": lines + "xx", "expected_version": 2}
+    response = admin_client_secretariat.post(url, too_long)
+    assert response.status_code == 200 and "10000" in response.content.decode()

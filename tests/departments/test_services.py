@@ -106,6 +106,36 @@ def test_global_roles(secretariat):
         services.user_set_global_roles(user=user, roles={"king"}, actor=secretariat)
 
 
+def test_global_roles_change_is_one_history_row_with_the_actor(secretariat):
+    user = UserFactory()
+    before = user.history.count()
+    services.user_set_global_roles(
+        user=user, roles={"council_member", "ombudsman_office"}, actor=secretariat
+    )
+    row = assert_one_new_history_row(user, before=before, user=secretariat)
+    assert {g.group.name for g in row.groups.all()} == {"council_member", "ombudsman_office"}
+    services.user_set_global_roles(user=user, roles={"ombudsman_office"}, actor=secretariat)
+    row = assert_one_new_history_row(user, before=before + 1, user=secretariat)
+    assert [g.group.name for g in row.groups.all()] == ["ombudsman_office"]
+    assert row.diff_against(row.prev_record).changed_fields == ["groups"]
+    # Nothing changes: nothing recorded.
+    services.user_set_global_roles(user=user, roles={"ombudsman_office"}, actor=secretariat)
+    assert user.history.count() == before + 2
+
+
+def test_user_set_active_is_recorded_with_the_actor(secretariat):
+    user = UserFactory()
+    before = user.history.count()
+    services.user_set_active(user=user, active=False, actor=secretariat)
+    row = assert_one_new_history_row(user, before=before, user=secretariat)
+    assert row.is_active is False
+    assert row.diff_against(row.prev_record).changed_fields == ["is_active"]
+    services.user_set_active(user=user, active=False, actor=secretariat)
+    assert user.history.count() == before + 1
+    services.user_set_active(user=user, active=True, actor=secretariat)
+    assert user.history.first().is_active is True
+
+
 def test_global_roles_sync_gives_permissions():
     services.global_roles_sync()
     secretariat = Group.objects.get(name=GlobalRole.SECRETARIAT)

@@ -1,4 +1,5 @@
 import datetime
+from functools import partial
 from unittest import mock
 
 import pytest
@@ -530,3 +531,85 @@ def test_followup_record_refusals(secretariat, officer, department):
         record(department, action="y")
     assert exc.value.message_template == services.MSG_FOLLOWUP_EXISTS
     assert FollowUp.objects.filter(recommendation=rec).count() == 2
+
+
+# --- issue 19: the first status carries a version; text limits --------------------------------
+
+
+def test_first_status_expects_version_zero(plan, officer, status_round):
+    save = partial(
+        services.status_update_save, followup=plan.followup, round=status_round, actor=officer
+    )
+    with pytest.raises(ServiceError):  # a version of a status that does not exist
+        save(status="done", text="", expected_version=1)
+    first = save(status="in_progress", text="Først", expected_version=services.NO_STATUS_VERSION)
+    assert first.version == 1
+    # A second form loaded before the first status was saved: a conflict, not an overwrite.
+    with pytest.raises(ConflictError) as exc:
+        save(status="done", text="Også først", expected_version=services.NO_STATUS_VERSION)
+    assert exc.value.current.text == "Først"
+    assert StatusUpdate.objects.get().text == "Først"
+    assert StatusUpdate.objects.get().history.count() == 1
+
+
+def test_workflow_checks_permission_before_version(plan, officer, council):
+    services.followup_update(followup=plan.followup, actor=officer, expected_version=1, action="x")
+    with pytest.raises(PermissionDenied):
+        services.followup_submit(followup=plan.followup, actor=council, expected_version=99)
+    with pytest.raises(ConflictError):
+        services.followup_submit(followup=plan.followup, actor=officer, expected_version=1)
+    assert FollowUp.objects.get(pk=plan.followup.pk).state == FollowUp.State.DRAFT
+
+
+TOO_LONG = "x" * 10_001
+
+
+def test_texts_over_the_limit_are_danish_service_errors(plan, officer, manager, status_round):
+    from django.utils import translation
+
+    followup = services.followup_move_target_date(
+        followup=plan.followup, actor=officer, new_date=D(2039, 1, 1), reason=""
+    )  # sets the first target date: no move to give a reason for
+    writes = [
+        (
+            "Statustekst",
+            lambda: services.status_update_save(
+                followup=followup,
+                round=status_round,
+                actor=officer,
+                status="in_progress",
+                text=TOO_LONG,
+                expected_version=0,
+            ),
+        ),
+        (
+            "Begrundelse",
+            lambda: services.followup_move_target_date(
+                followup=followup, actor=officer, new_date=D(2040, 1, 1), reason=TOO_LONG
+            ),
+        ),
+    ]
+    for label, write in writes:
+        with translation.override("da"), pytest.raises(ServiceError) as exc:
+            write()
+        assert exc.value.message.startswith(label), exc.value.message
+        assert "højst 10.000 tegn" in exc.value.message
+    assert not StatusUpdate.objects.exists() and not TargetDateChange.objects.exists()
+
+
+def test_action_and_return_comment_over_the_limit_are_refused(plan, officer, manager):
+    from django.utils import translation
+
+    with translation.override("da"), pytest.raises(ServiceError) as exc:
+        services.followup_update(
+            followup=plan.followup, actor=officer, expected_version=1, action=TOO_LONG
+        )
+    assert exc.value.message.startswith("Opfølgning:")
+    services.followup_update(followup=plan.followup, actor=officer, expected_version=1, action="x")
+    services.followup_submit(followup=plan.followup, actor=officer, expected_version=2)
+    with pytest.raises(ServiceError):
+        services.followup_return(
+            followup=plan.followup, actor=manager, comment=TOO_LONG, expected_version=3
+        )
+    followup = FollowUp.objects.get(pk=plan.followup.pk)
+    assert (followup.state, followup.version, followup.return_comment) == ("submitted", 3, "")

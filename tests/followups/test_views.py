@@ -44,7 +44,9 @@ def test_officer_writes_submits_and_manager_approves(client, plan, officer, mana
     client.force_login(manager)
     page = client.get(reverse("home")).content.decode()
     assert followup.get_absolute_url() in page  # awaiting approval on the start page
-    response = client.post(reverse("followups:approve", args=[followup.pk]))
+    response = client.post(
+        reverse("followups:approve", args=[followup.pk]), {"version": followup.version + 1}
+    )
     assert response.status_code == 302
     followup.refresh_from_db()
     assert followup.state == "approved"
@@ -139,9 +141,9 @@ def test_move_date_and_status(client, plan, officer, manager, secretariat):
         actor=secretariat, report=plan.report, name="Status", kind="status", deadline=D(2031, 12, 1)
     )
     url = reverse("followups:status_edit", args=[plan.followup.pk, status_round.pk])
-    response = client.post(url, {"status": "dropped", "text": ""})
+    response = client.post(url, {"status": "dropped", "text": "", "version": 0})
     assert response.status_code == 422
-    response = client.post(url, {"status": "in_progress", "text": "Godt i gang"})
+    response = client.post(url, {"status": "in_progress", "text": "Godt i gang", "version": 0})
     assert response.status_code == 302
     assert StatusUpdate.objects.get().text == "Godt i gang"
     response = client.post(url, {"status": "done", "text": "Færdig", "version": 7})
@@ -241,3 +243,129 @@ def test_two_threads_released_together_one_wins(secretariat):
     followup = FollowUp.objects.get(pk=plan.followup.pk)
     assert followup.version == 2
     assert followup.history.count() == 2  # created + exactly one saved change
+
+
+# --- the first status of a round carries a version too (issue 19) ---------------------------
+
+
+def status_setup(secretariat):
+    """An approved follow-up of a published plan, two case officers of its department and an
+    open status round."""
+    from django.test import Client
+
+    from tests.factories import approve_and_publish, open_plan
+
+    department = DepartmentFactory()
+    officers = [MembershipFactory(department=department).user for _ in range(2)]
+    manager = MembershipFactory(department=department, role="manager").user
+    plan = open_plan(department=department, actor=secretariat)
+    followup = approve_and_publish(
+        plan, officer=officers[0], manager=manager, secretariat=secretariat
+    )
+    status_round = services.round_open(
+        actor=secretariat, report=plan.report, name="Status", kind="status", deadline=D(2031, 12, 1)
+    )
+    clients = []
+    for user in officers:
+        c = Client()
+        c.force_login(user)
+        clients.append(c)
+    url = reverse("followups:status_edit", args=[followup.pk, status_round.pk])
+    return followup, url, clients
+
+
+def loaded_form(client, url) -> dict:
+    """The status form as the page gave it out (its hidden version included)."""
+    form = client.get(url).context["form"]
+    return {"version": form["version"].value(), "status": "in_progress", "text": ""}
+
+
+def test_two_users_with_the_same_form_saving_the_first_status(secretariat):
+    followup, url, (anna, bo) = status_setup(secretariat)
+    form_a, form_b = loaded_form(anna, url), loaded_form(bo, url)
+    assert form_a["version"] == form_b["version"] == 0  # no status in the round yet
+    first = anna.post(url, {**form_a, "text": "Annas status"})
+    second = bo.post(url, {**form_b, "status": "done", "text": "Bos status"})
+    assert (first.status_code, second.status_code) == (302, 409)
+    assert "Annas status" in second.content.decode()  # the conflict page shows what was saved
+    update = StatusUpdate.objects.get(followup=followup)
+    assert (update.text, update.status, update.version) == ("Annas status", "in_progress", 1)
+    assert update.history.count() == 1
+
+
+def test_status_post_without_version_is_refused(secretariat):
+    followup, url, (anna, _bo) = status_setup(secretariat)
+    response = anna.post(url, {"status": "done", "text": "Uden version"})
+    assert response.status_code == 422
+    assert not StatusUpdate.objects.filter(followup=followup).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_for_the_first_status_released_together(secretariat):
+    """The same race with both requests in flight at once: the round's row lock orders them,
+    and the second finds the first's status."""
+    followup, url, clients = status_setup(secretariat)
+    forms = [loaded_form(c, url) for c in clients]
+    barrier = threading.Barrier(2)
+    codes: list[int] = []
+
+    def post(client, form, text):
+        try:
+            barrier.wait()
+            codes.append(client.post(url, {**form, "text": text}).status_code)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=post, args=(c, f, t))
+        for c, f, t in zip(clients, forms, ("A", "B"), strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [302, 409]
+    update = StatusUpdate.objects.get(followup=followup)
+    assert update.version == 1 and update.history.count() == 1
+
+
+def test_workflow_post_without_version_changes_nothing(client, plan, officer):
+    services.followup_update(
+        followup=plan.followup, actor=officer, expected_version=None, action="Handling"
+    )
+    client.force_login(officer)
+    response = client.post(reverse("followups:submit", args=[plan.followup.pk]))
+    assert response.status_code == 409
+    assert FollowUp.objects.get(pk=plan.followup.pk).state == FollowUp.State.DRAFT
+
+
+# --- length limits (issue 19) ------------------------------------------------------------------
+
+
+def test_text_over_the_limit_is_refused_with_a_danish_message(client, plan, officer):
+    from config.text import TEXT_MAX_LENGTH
+
+    client.force_login(officer)
+    url = reverse("followups:edit", args=[plan.followup.pk])
+    response = client.post(url, edit_data(plan.followup, action="x" * (TEXT_MAX_LENGTH + 1)))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "højst være på 10000 tegn" in page and "10001 tegn" in page
+    assert 'maxlength="10000"' in client.get(url).content.decode()
+    assert FollowUp.objects.get(pk=plan.followup.pk).action == ""
+
+
+def test_line_breaks_count_as_one_as_in_the_browser(client, plan, officer):
+    """A textarea sends each line break as CR LF; the browser's maxlength counts it once."""
+    from config.text import TEXT_MAX_LENGTH
+
+    lines = ["- " + "x" * 97] * 99  # 99 characters and a line break each
+    typed = "\r\n".join(lines) + "\r\n" + "x" * (TEXT_MAX_LENGTH - 99 * 100)
+    assert len(typed.replace("\r\n", "\n")) == TEXT_MAX_LENGTH
+    client.force_login(officer)
+    url = reverse("followups:edit", args=[plan.followup.pk])
+    response = client.post(url, edit_data(plan.followup, action=typed))
+    assert response.status_code == 302
+    action = FollowUp.objects.get(pk=plan.followup.pk).action
+    assert len(action) == TEXT_MAX_LENGTH and "\r" not in action

@@ -237,3 +237,64 @@ def test_roles_are_enforced(officer, council, secretariat, ombudsman):
         )
     with pytest.raises(PermissionDenied):
         services.recommendation_restore(recommendation=rec, history_id=1, actor=ombudsman)
+
+
+# --- length limits (issue 19): services refuse with a Danish message, never an IntegrityError
+
+
+TOO_LONG = "x" * 10_001
+
+
+@pytest.mark.parametrize(
+    ("write", "field", "who"),
+    [
+        (
+            lambda actor, rec: services.report_create(
+                actor=actor, year=2040, title="T", introduction=TOO_LONG
+            ),
+            "Indledning",
+            "secretariat",
+        ),
+        (
+            lambda actor, rec: services.theme_get_or_create(
+                actor=actor, name="Nyt tema", description=TOO_LONG
+            ),
+            "Beskrivelse",
+            "secretariat",
+        ),
+        (
+            lambda actor, rec: services.recommendation_create(
+                actor=actor, report=rec.report, theme=rec.theme, text=TOO_LONG
+            ),
+            "Tekst",
+            "secretariat",
+        ),
+        (
+            lambda actor, rec: services.recommendation_set_response(
+                recommendation=rec, actor=actor, response="rejected", reason=TOO_LONG
+            ),
+            None,
+            "secretariat",
+        ),
+        (
+            lambda actor, rec: services.recommendation_assess(
+                recommendation=rec, actor=actor, assessment="insufficient", note=TOO_LONG
+            ),
+            None,
+            "ombudsman",
+        ),
+    ],
+)
+def test_text_over_the_limit_is_a_danish_service_error(request, write, field, who):
+    from django.utils import translation
+
+    rec = RecommendationFactory()
+    counts = (Recommendation.objects.count(), Theme.objects.count(), rec.history.count())
+    with translation.override("da"), pytest.raises(ServiceError) as exc:
+        write(request.getfixturevalue(who), rec)
+    assert "højst 10.000 tegn" in exc.value.message
+    if field:
+        assert exc.value.message.startswith(field)
+    rec.refresh_from_db()
+    assert (Recommendation.objects.count(), Theme.objects.count(), rec.history.count()) == counts
+    assert rec.response_reason == rec.assessment_note == ""
