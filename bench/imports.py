@@ -130,7 +130,7 @@ def main() -> None:
     from departments.services import department_create
     from followups.models import FollowUp, StatusUpdate
     from followups.services import round_open
-    from recommendations.importing.services import import_commit, import_preview
+    from importing.services import import_commit, import_preview
     from recommendations.models import Recommendation
     from recommendations.services import report_create
     from tests.factories import UserFactory

@@ -19,7 +19,7 @@ urlpatterns = [
     path("opfoelgning/", include("followups.urls")),
     path("rapporter/", include("reports.urls")),
     path("oversigt/", include("reports.dashboard.urls")),
-    path("import/", include("recommendations.importing.urls")),
+    path("import/", include("importing.urls")),
 ]
 
 if settings.DEBUG:

@@ -136,7 +136,13 @@ def forget_access(user) -> None:
 # Model permissions each role's group carries (used by the admin); "app.*" = every model
 # permission of that app, "app.view" = the view permissions only.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    GlobalRole.SECRETARIAT: ["departments.*", "recommendations.*", "followups.*", "reports.*"],
+    GlobalRole.SECRETARIAT: [
+        "departments.*",
+        "recommendations.*",
+        "followups.*",
+        "importing.*",
+        "reports.*",
+    ],
     GlobalRole.OMBUDSMAN: [
         "recommendations.*",
         "departments.view",

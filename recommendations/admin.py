@@ -1,13 +1,11 @@
 from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from config.admin import ServiceAdmin
 from departments.models import Department
 from recommendations.models import (
     AnnualReport,
-    ImportedDocument,
     Recommendation,
     RecommendationDepartment,
     Theme,
@@ -116,7 +114,7 @@ class RecommendationAdmin(ServiceAdmin):
         recommendation = recommendation_update(
             recommendation=original,
             actor=request.user,
-            expected_version=data["expected_version"],
+            expected_version=None,
             theme=data["theme"],
             text=data["text"],
             kind=data["kind"],
@@ -163,32 +161,4 @@ class RecommendationDepartmentAdmin(ServiceAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ImportedDocument)
-class ImportedDocumentAdmin(SimpleHistoryAdmin):
-    """Read-only: files arrive through the import (web or `import_report`), never the admin."""
-
-    list_display = ["original_name", "report", "imported_by", "imported_at"]
-    list_filter = ["report"]
-    list_select_related = ["report", "imported_by"]
-    readonly_fields = [
-        "report",
-        "file",
-        "original_name",
-        "sha256",
-        "size",
-        "summary",
-        "imported_by",
-        "imported_at",
-    ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "departments",
     "recommendations",
     "followups",
+    "importing",
     "reports",
     "accounts",
 ]
@@ -159,7 +160,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
-# Importing follow-up documents (recommendations/importing): limits checked before parsing.
+# Importing follow-up documents (the importing app): limits checked before parsing.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
 IMPORT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 10_000))

@@ -201,7 +201,7 @@ def test_pdf_views_losing_the_database_answer_503(plan, officer):
 def test_a_database_error_turned_into_404_answers_503(secretariat):
     """The import's progress view turns any lookup error into 404 (`raise Http404 from
     exc`); handler404 (config.views.page_not_found) sees the database error behind it."""
-    from recommendations.importing.views import JOBS_KEY
+    from importing.views import JOBS_KEY
 
     client = Client(raise_request_exception=False)
     client.force_login(secretariat)
@@ -210,13 +210,13 @@ def test_a_database_error_turned_into_404_answers_503(secretariat):
     session.save()
     task = mock.Mock()
     task.get_result.side_effect = OperationalError("server closed the connection unexpectedly")
-    with mock.patch("recommendations.importing.views.import_staged_document", task):
+    with mock.patch("importing.views.import_staged_document", task):
         response = client.get(
             reverse("importing:job", args=["abc"]), headers={"HX-Request": "true"}
         )
     assert_unavailable_page(response)
     task.get_result.side_effect = LookupError("no such task")
-    with mock.patch("recommendations.importing.views.import_staged_document", task):
+    with mock.patch("importing.views.import_staged_document", task):
         assert client.get(reverse("importing:job", args=["abc"])).status_code == 404
 
 

@@ -4,7 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from departments.models import Department
-from recommendations.models import AnnualReport, ImportedDocument, Recommendation, Theme
+from importing.models import ImportedDocument
+from recommendations.models import AnnualReport, Recommendation, Theme
 from tests import factories
 from tests.importing.documents import HEADER, ORG, make_csv, make_xlsx, section, zip_bomb
 

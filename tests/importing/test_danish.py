@@ -4,7 +4,7 @@ import pytest
 from django.utils import translation
 
 from config.errors import ServiceError
-from recommendations.importing.services import import_preview
+from importing.services import import_preview
 
 
 @pytest.mark.django_db

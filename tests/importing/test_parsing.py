@@ -1,7 +1,7 @@
 import pytest
 
-from recommendations.importing.parsing import parse_document, section_target
-from recommendations.importing.security import ImportRefused
+from importing.parsing import parse_document, section_target
+from importing.security import ImportRefused
 from tests.importing.documents import (
     HEADER,
     ORG,

@@ -7,13 +7,13 @@ import pytest
 
 from departments.models import Department
 from followups.models import FollowUp, FollowUpRound, StatusUpdate
-from recommendations.importing.planning import (
+from importing.planning import (
     DepartmentIndex,
     PlannedDepartment,
     near_identical,
     text_difference,
 )
-from recommendations.importing.services import import_commit, import_preview
+from importing.services import import_commit, import_preview
 from recommendations.models import Recommendation
 from tests import factories
 from tests.importing.documents import (

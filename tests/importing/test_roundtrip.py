@@ -3,7 +3,7 @@
 import pytest
 
 from followups.models import FollowUp, FollowUpRound, StatusUpdate
-from recommendations.importing.services import import_commit
+from importing.services import import_commit
 from recommendations.models import Recommendation
 from tests import factories
 

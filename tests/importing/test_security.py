@@ -5,9 +5,9 @@ import zipfile
 
 import pytest
 
-from recommendations.importing import security
-from recommendations.importing.parsing import parse_document
-from recommendations.importing.security import ImportRefused
+from importing import security
+from importing.parsing import parse_document
+from importing.security import ImportRefused
 from tests.importing.documents import (
     BILLION_LAUGHS,
     EXTERNAL_ENTITY,

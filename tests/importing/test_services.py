@@ -7,12 +7,12 @@ from django.utils import timezone
 from config.errors import ConflictError, ServiceError
 from departments.models import Department
 from followups.models import FollowUp, FollowUpRound, StatusUpdate
-from recommendations.importing import services
-from recommendations.importing.security import ImportRefused
-from recommendations.importing.services import import_commit, import_preview
+from importing import services
+from importing.models import ImportedDocument
+from importing.security import ImportRefused
+from importing.services import import_commit, import_preview
 from recommendations.models import (
     AnnualReport,
-    ImportedDocument,
     Recommendation,
     RecommendationDepartment,
     Theme,

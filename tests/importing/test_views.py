@@ -3,8 +3,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from followups.models import FollowUp
-from recommendations.importing import staging
-from recommendations.models import AnnualReport, ImportedDocument, Recommendation, Theme
+from importing import staging
+from importing.models import ImportedDocument
+from recommendations.models import AnnualReport, Recommendation, Theme
 from tests import factories
 from tests.importing.documents import (
     BILLION_LAUGHS,
@@ -188,7 +189,7 @@ def test_oversized_upload_is_refused_before_reading(client, secretariat, setting
     def no_parse(**kwargs):
         raise AssertionError("parsed before the size check")
 
-    monkeypatch.setattr("recommendations.importing.views.import_preview", no_parse)
+    monkeypatch.setattr("importing.views.import_preview", no_parse)
     response = upload(client, b"x" * 500, name="stor.csv")
     assert response.status_code == 422
     assert "stor.csv" in response.content.decode()
@@ -214,16 +215,16 @@ def test_anonymous_is_sent_to_login(client):
 
 def test_imported_document_is_visible_read_only_in_the_admin(client, secretariat, units):
     from departments.services import global_roles_sync
-    from recommendations.importing.services import import_commit
+    from importing.services import import_commit
 
     global_roles_sync()
     import_commit(actor=secretariat, name="plan.docx", data=document(), year=2024)
     kept = ImportedDocument.objects.get()
     client.force_login(secretariat)
     for view, args in (("changelist", []), ("change", [kept.pk]), ("history", [kept.pk])):
-        url = reverse(f"admin:recommendations_importeddocument_{view}", args=args)
+        url = reverse(f"admin:importing_importeddocument_{view}", args=args)
         assert client.get(url).status_code == 200, url
-    add = reverse("admin:recommendations_importeddocument_add")
+    add = reverse("admin:importing_importeddocument_add")
     assert client.get(add).status_code == 403
 
 
@@ -303,3 +304,30 @@ def client_for(user):
     other = Client()
     other.force_login(user)
     return other
+
+
+def test_the_model_moved_apps_but_kept_its_tables():
+    """The import is its own app; the files imported before the move are still there."""
+    assert ImportedDocument._meta.app_label == "importing"
+    assert ImportedDocument._meta.db_table == "recommendations_importeddocument"
+    history = ImportedDocument.history.model._meta.db_table
+    assert history == "recommendations_historicalimporteddocument"
+
+
+def test_the_recommendations_app_does_not_import_followups():
+    """Layers (STYLE.md): recommendations sits below followups and the import."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "recommendations"
+    for path in root.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            for name in names:
+                assert not name.startswith(("followups", "importing", "reports")), (path, name)

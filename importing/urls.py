@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recommendations.importing import views
+from importing import views
 
 app_name = "importing"
 urlpatterns = [

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from departments.models import Department, department_children, descendant_ids
 from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
-from recommendations.importing.parsing import (
+from importing.parsing import (
     Item,
     ParsedDocument,
     Row,

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from config.errors import ConflictError, ServiceError
-from recommendations.importing import staging
-from recommendations.importing.services import file_sha256, import_commit
+from importing import staging
+from importing.services import file_sha256, import_commit
 
 MSG_STAGED_FILE_GONE = _("The uploaded file is no longer available. Upload it again.")
 

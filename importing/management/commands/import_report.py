@@ -15,9 +15,9 @@ from django.db import transaction
 from config.errors import ServiceError
 from departments.access import GlobalRole, access_for
 from departments.services import user_set_global_roles
-from recommendations.importing.planning import ImportPlan
-from recommendations.importing.security import check_size
-from recommendations.importing.services import import_commit, import_preview
+from importing.planning import ImportPlan
+from importing.security import check_size
+from importing.services import import_commit, import_preview
 
 SYSTEM_USERNAME = "import"
 

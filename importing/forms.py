@@ -4,7 +4,7 @@ from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from recommendations.importing.security import Limits
+from importing.security import Limits
 
 
 def _last_year() -> int:

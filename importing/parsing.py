@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from recommendations.importing.security import CSV, DOCX, XLSX, ImportRefused, check_document
+from importing.security import CSV, DOCX, XLSX, ImportRefused, check_document
 
 MSG_NO_TABLE = _(
     "No table with the columns Tema, Anbefaling and Opfølgning was found in %(file)s. "

@@ -23,10 +23,11 @@ from config.history import save_tracked
 from departments.access import access_for
 from departments.services import department_create
 from followups.services import followup_record, status_update_save
-from recommendations.importing.parsing import parse_document
-from recommendations.importing.planning import ImportPlan, PlannedDepartment, build_plan
-from recommendations.importing.security import ImportRefused
-from recommendations.models import AnnualReport, ImportedDocument, Recommendation
+from importing.models import ImportedDocument
+from importing.parsing import parse_document
+from importing.planning import ImportPlan, PlannedDepartment, build_plan
+from importing.security import ImportRefused
+from recommendations.models import AnnualReport, Recommendation
 from recommendations.services import recommendation_create, report_create, theme_get_or_create
 
 # Stored data in the municipality's language (like the demo), not a UI string.

@@ -15,11 +15,11 @@ from django_tasks import TaskResultStatus
 
 from config.errors import ServiceError
 from departments.access import access_for
-from recommendations.importing import staging
-from recommendations.importing.forms import CommitForm, UploadForm
-from recommendations.importing.security import check_size
-from recommendations.importing.services import file_sha256, import_preview
-from recommendations.importing.tasks import import_staged_document
+from importing import staging
+from importing.forms import CommitForm, UploadForm
+from importing.security import check_size
+from importing.services import file_sha256, import_preview
+from importing.tasks import import_staged_document
 
 security_log = logging.getLogger("opfoelgning.security")
 
