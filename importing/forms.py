@@ -4,6 +4,7 @@ from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from followups.models import ActionStatus
 from importing.security import Limits
 
 
@@ -45,3 +46,7 @@ class CommitForm(forms.Form):
 
     sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
     fingerprint = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    # The status chosen in the preview for status cells written as free text.
+    free_status = forms.ChoiceField(
+        choices=ActionStatus.choices, required=False, widget=forms.HiddenInput
+    )

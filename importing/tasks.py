@@ -27,6 +27,7 @@ def import_staged_document(
     year: int,
     create_departments: bool,
     fingerprint: str,
+    free_status: str = "",
 ) -> dict:
     """Import the staged upload as previewed. Refusals (a changed plan, a conflict, a row
     that cannot be written) are results for the page to show, not task failures."""
@@ -41,6 +42,7 @@ def import_staged_document(
             data=data,
             year=year,
             create_departments=create_departments,
+            free_status=free_status,
             expected_fingerprint=fingerprint,
         )
     except ServiceError as exc:
@@ -52,5 +54,6 @@ def import_staged_document(
         "year": result.report.year,
         "recommendations": summary["recommendations"],
         "followups": summary["followups"],
+        "unplaced": summary["unplaced"],
         "warnings": len(summary["warnings"]),
     }

@@ -15,6 +15,7 @@ from django_tasks import TaskResultStatus
 
 from config.errors import ServiceError
 from departments.access import access_for
+from followups.models import ActionStatus
 from importing import staging
 from importing.forms import CommitForm, UploadForm
 from importing.security import check_size
@@ -88,13 +89,21 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _preview_page(request, token, entry, data, *, error: str = "", status: int = 200):
+def _free_status(value) -> str:
+    """A status the user chose for free-text status cells ("" for the default)."""
+    return value if value in ActionStatus.values else ""
+
+
+def _preview_page(
+    request, token, entry, data, *, error: str = "", status: int = 200, free_status: str = ""
+):
     try:
         plan = import_preview(
             name=entry["name"],
             data=data,
             year=entry["year"],
             create_departments=entry["create_departments"],
+            free_status=free_status,
         )
     except ServiceError as exc:
         return render(
@@ -103,7 +112,13 @@ def _preview_page(request, token, entry, data, *, error: str = "", status: int =
             {"form": UploadForm(), "error": exc.message},
             status=422,
         )
-    form = CommitForm(initial={"sha256": entry["sha256"], "fingerprint": plan.fingerprint()})
+    form = CommitForm(
+        initial={
+            "sha256": entry["sha256"],
+            "fingerprint": plan.fingerprint(),
+            "free_status": plan.free_status,
+        }
+    )
     return render(
         request,
         "importing/preview.html",
@@ -115,6 +130,7 @@ def _preview_page(request, token, entry, data, *, error: str = "", status: int =
             "token": token,
             "entry": entry,
             "error": error,
+            "free_status_choices": ActionStatus.choices,
         },
         status=status,
     )
@@ -125,7 +141,9 @@ def _preview_page(request, token, entry, data, *, error: str = "", status: int =
 def preview(request: HttpRequest, token: str) -> HttpResponse:
     _require_secretariat(request)
     entry, data = _staged(request, token)
-    return _preview_page(request, token, entry, data)
+    return _preview_page(
+        request, token, entry, data, free_status=_free_status(request.GET.get("free_status"))
+    )
 
 
 @login_required
@@ -145,6 +163,7 @@ def commit(request: HttpRequest, token: str) -> HttpResponse:
         sha256=entry["sha256"],
         year=entry["year"],
         create_departments=entry["create_departments"],
+        free_status=form.cleaned_data["free_status"],
         fingerprint=form.cleaned_data["fingerprint"],
     )
     jobs = request.session.get(JOBS_KEY, {})
@@ -198,12 +217,13 @@ def _finished(request: HttpRequest, result, token: str) -> HttpResponse:
         request,
         _(
             "%(file)s was imported: %(recommendations)s recommendations, %(followups)s "
-            "follow-ups and %(warnings)s warnings."
+            "follow-ups (%(unplaced)s awaiting placement) and %(warnings)s warnings."
         )
         % {
             "file": entry["name"] if entry else "",
             "recommendations": outcome["recommendations"],
             "followups": outcome["followups"],
+            "unplaced": outcome.get("unplaced", 0),
             "warnings": outcome["warnings"],
         },
     )

@@ -140,3 +140,19 @@ def test_not_secretariat_user_is_refused(tmp_path, units, officer):
     with pytest.raises(CommandError, match="secretariat"):
         run(path, "--year", "2023", "--user", officer.username)
     assert AnnualReport.objects.count() == 0
+
+
+def test_free_status_option_and_unplaced_count(tmp_path, secretariat):
+    from followups.models import StatusUpdate
+    from tests.importing.documents import municipal_docx
+
+    path = write(tmp_path, "plan.docx", municipal_docx())
+    summary, _out = run(path, "--year", "2018", "--create-departments")
+    assert summary["unplaced"] == 3
+    report = AnnualReport.objects.get(year=2018)
+    factories.RoundFactory(report=report, kind="status", name="Status 2019")
+    path = write(tmp_path, "status.docx", municipal_docx(status=True))
+    summary, _out = run(path, "--year", "2018", "--free-status", "ongoing")
+    assert summary["statuses"] == StatusUpdate.objects.count() > 0
+    assert not StatusUpdate.objects.filter(status="not_assessed").exists()
+    assert StatusUpdate.objects.filter(status="ongoing").exists()

@@ -331,3 +331,56 @@ def test_the_recommendations_app_does_not_import_followups():
                 names = [node.module or ""]
             for name in names:
                 assert not name.startswith(("followups", "importing", "reports")), (path, name)
+
+
+def test_free_text_statuses_get_the_status_chosen_in_the_preview(client, secretariat):
+    from followups.models import StatusUpdate
+    from tests.importing.documents import municipal_docx
+
+    report = factories.AnnualReportFactory(year=2024)
+    factories.RoundFactory(report=report, kind="status", name="Status 2025")
+    client.force_login(secretariat)
+    preview_url = upload(client, municipal_docx(status=True), create_departments="on")["Location"]
+    page = client.get(preview_url)
+    assert page.context["plan"].free_status == "not_assessed"
+    assert 'name="free_status"' in page.content.decode()
+    # The preview shown again with another status; its form carries the choice.
+    page = client.get(preview_url, {"free_status": "in_progress"})
+    form = page.context["form"]
+    assert form.initial["free_status"] == "in_progress"
+    assert "Awaiting placement" in page.content.decode()
+    response = client.post(
+        reverse("importing:commit", args=[page.context["token"]]),
+        {
+            "sha256": form.initial["sha256"],
+            "fingerprint": form.initial["fingerprint"],
+            "free_status": "in_progress",
+        },
+    )
+    assert response.status_code == 302
+    assert not StatusUpdate.objects.filter(status="not_assessed").exists()
+    assert StatusUpdate.objects.filter(
+        status="in_progress", text="Møderne holdes nu hver måned."
+    ).exists()
+
+
+def test_a_choice_other_than_the_previewed_one_is_refused(client, secretariat):
+    from followups.models import StatusUpdate
+    from tests.importing.documents import municipal_docx
+
+    report = factories.AnnualReportFactory(year=2024)
+    factories.RoundFactory(report=report, kind="status", name="Status 2025")
+    client.force_login(secretariat)
+    preview_url = upload(client, municipal_docx(status=True), create_departments="on")["Location"]
+    page = client.get(preview_url)
+    form = page.context["form"]
+    response = client.post(
+        reverse("importing:commit", args=[page.context["token"]]),
+        {
+            "sha256": form.initial["sha256"],
+            "fingerprint": form.initial["fingerprint"],
+            "free_status": "done",
+        },
+    )
+    assert response.status_code == 409
+    assert not StatusUpdate.objects.exists()

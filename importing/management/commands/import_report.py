@@ -1,7 +1,8 @@
 """Import a follow-up document (Word, Excel or CSV) into an annual report.
 
 The last line printed is JSON with the figures, e.g.
-{"sections": 2, "themes": 3, "recommendations": 4, "followups": 6, "actions": 9, "warnings": []}
+{"sections": 2, "themes": 3, "recommendations": 4, "followups": 6, "actions": 9, "unplaced": 0,
+ "statuses": 0, "warnings": []}
 """
 
 import json
@@ -15,6 +16,7 @@ from django.db import transaction
 from config.errors import ServiceError
 from departments.access import GlobalRole, access_for
 from departments.services import user_set_global_roles
+from followups.models import ActionStatus
 from importing.planning import ImportPlan
 from importing.security import check_size
 from importing.services import import_commit, import_preview
@@ -55,6 +57,15 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Only show what would be imported."
         )
         parser.add_argument(
+            "--free-status",
+            choices=ActionStatus.values,
+            default="",
+            help=(
+                "The status of status cells written as free text, without a status word "
+                "(default: not_assessed). Their text is kept as it is."
+            ),
+        )
+        parser.add_argument(
             "--user",
             help=(
                 "Username of the secretariat user the changes are attributed to "
@@ -78,12 +89,20 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         create = options["create_departments"]
         try:
+            free = options["free_status"]
             if options["dry_run"]:
-                plan = import_preview(name=name, data=data, year=year, create_departments=create)
+                plan = import_preview(
+                    name=name, data=data, year=year, create_departments=create, free_status=free
+                )
             else:
                 actor = self._actor(options["user"])
                 plan = import_commit(
-                    actor=actor, name=name, data=data, year=year, create_departments=create
+                    actor=actor,
+                    name=name,
+                    data=data,
+                    year=year,
+                    create_departments=create,
+                    free_status=free,
                 ).plan
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
