@@ -151,9 +151,15 @@ STATICFILES_DIRS = [BASE_DIR / "static"] + [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+# Static files are public and served by the web server (nginx runs as another user), so
+# collectstatic writes them world-readable, unlike uploads (FILE_UPLOAD_PERMISSIONS).
+STATIC_FILE_MODES = {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": STATIC_FILE_MODES,
+    },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Uploaded and archived files: readable by the service's group (backups), not by others.

@@ -25,6 +25,7 @@ CSRF_COOKIE_SECURE = True
 MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    "OPTIONS": STATIC_FILE_MODES,  # noqa: F405
 }
 LOGGING["root"]["level"] = "INFO"
 # Background work (the report PDF) goes to a database queue; run the worker with

@@ -1,5 +1,6 @@
 import importlib
 import os
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -100,3 +101,82 @@ def test_stored_and_uploaded_files_are_not_world_readable(settings, tmp_path):
     assert mode(storage.path(uploaded)) == 0o640
     assert mode(tmp_path / "media" / "editions") == 0o750
     assert mode(tmp_path / "media" / "editions" / "2025") == 0o750
+
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def test_the_env_example_lists_every_variable_the_settings_read():
+    import re
+
+    settings_dir = Path(base.__file__).parent
+    read = set()
+    for module in settings_dir.glob("*.py"):
+        read |= set(re.findall(r"os\.environ(?:\.get\(|\[)\"([A-Z0-9_]+)\"", module.read_text()))
+    example = (DEPLOY / "env.example").read_text()
+    listed = set(re.findall(r"^#?([A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    assert {"SECRET_KEY", "DATABASE_URL", "TRUSTED_PROXY_COUNT"} <= read
+    assert read - listed == set(), "add them to deploy/env.example"
+
+
+def test_nginx_sets_the_forwarded_headers_and_admits_the_largest_import(settings):
+    """The proxy replaces the client's X-Forwarded-For (TRUSTED_PROXY_COUNT=1 takes its one
+    entry) and lets an import of IMPORT_MAX_BYTES through to the application's message."""
+    import re
+
+    site = (DEPLOY / "nginx" / "opfoelgning.conf").read_text()
+    directives = [line.split("#")[0].strip() for line in site.splitlines()]
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in directives
+    assert "proxy_set_header X-Forwarded-Proto https;" in directives
+    assert "$proxy_add_x_forwarded_for" not in site
+    size = re.search(r"client_max_body_size (\d+)m;", site)
+    limit = int(size.group(1)) * 1024 * 1024
+    assert limit > settings.IMPORT_MAX_BYTES
+    assert limit > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    env = (DEPLOY / "env.example").read_text()
+    assert re.search(r"^TRUSTED_PROXY_COUNT=1$", env, flags=re.MULTILINE)
+
+
+def test_collected_static_files_are_readable_by_the_web_server(settings, tmp_path):
+    """nginx (another user) serves STATIC_ROOT: collectstatic's files are 0644 in 0755
+    folders, also under the services' umask 0027 and with uploads at 0640."""
+    import json
+    import stat
+    import subprocess
+    import sys
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    storage = storages.create_storage(settings.STORAGES["staticfiles"])
+    old_umask = os.umask(0o027)
+    try:
+        name = storage.save("vendor/dkfds/css/dkfds.css", ContentFile(b"body{}"))
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(os.stat(storage.path(name)).st_mode) == 0o644
+    assert stat.S_IMODE(os.stat(tmp_path / "static" / "vendor").st_mode) == 0o755
+
+    code = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.STORAGES['staticfiles']))"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "test-prod-static-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG",
+        "ALLOWED_HOSTS": "opfoelgning.example",
+    }
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    prod = json.loads(done.stdout.strip().splitlines()[-1])
+    assert prod["BACKEND"].startswith("whitenoise.")
+    assert prod["OPTIONS"] == {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755}
