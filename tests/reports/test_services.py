@@ -237,3 +237,31 @@ def test_followups_does_not_import_reports():
     ]
     assert not [name for name in imported if name and name.split(".")[0] == "reports"]
     assert services.edition_schedule in followups.services.PUBLISH_HOOKS
+
+
+def test_publishing_from_the_round_page_shows_the_edition_waiting(
+    client, report_data, secretariat, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = fail_rendering(monkeypatch)
+    client.force_login(secretariat)
+    path = reverse("followups:round_publish", args=[report_data.status_round.pk])
+    with django_capture_on_commit_callbacks(execute=False):
+        response = client.post(path)
+    assert response.status_code == 302
+    assert calls == []
+    html = client.get(response["Location"]).content.decode()
+    assert "Udgaven venter på at blive lavet i baggrunden." in html
+
+
+def test_the_renderings_admin_pages_load(client, failed, secretariat, report_data):
+    from reports.models import ReportRendering
+
+    secretariat.is_staff = secretariat.is_superuser = True
+    secretariat.save()
+    ReportRendering.objects.create(key="k" * 64, year=2031, queued_at=timezone.now())
+    client.force_login(secretariat)
+    for model in ("editionrendering", "reportrendering"):
+        changelist = reverse(f"admin:reports_{model}_changelist")
+        assert client.get(changelist).status_code == 200
+    change = reverse("admin:reports_editionrendering_change", args=[failed.pk])
+    assert client.get(change).status_code == 200
