@@ -208,8 +208,8 @@ def prune_cache(
     *, now: datetime.datetime | None = None, keep: frozenset[str] | set[str] = frozenset()
 ) -> PruneResult:
     """Delete cached PDFs older than REPORT_CACHE_MAX_AGE, then the oldest ones until the
-    rest fit in REPORT_CACHE_MAX_BYTES (never those in `keep`); forget finished renderings
-    older than the files."""
+    rest fit in REPORT_CACHE_MAX_BYTES (never those in `keep`); forget renderings queued
+    before that age."""
     now = now or timezone.now()
     oldest_allowed = now - datetime.timedelta(seconds=settings.REPORT_CACHE_MAX_AGE)
     try:
@@ -238,10 +238,8 @@ def prune_cache(
             deleted += 1
         else:
             remaining.append(name)
-    ReportRendering.objects.filter(
-        state__in=[ReportRendering.State.DONE, ReportRendering.State.FAILED],
-        finished_at__lt=oldest_allowed,
-    ).delete()
+    # Renderings queued before the oldest file may be kept are over (or lost) either way.
+    ReportRendering.objects.filter(queued_at__lt=oldest_allowed).delete()
     return PruneResult(deleted=deleted, kept=len(remaining), kept_bytes=total)
 
 

@@ -120,15 +120,16 @@ def test_prune_deletes_the_oldest_files_over_the_max_size(settings, db):
     assert cached() == {"f3.pdf", "f4.pdf"}  # the two newest fit in 250 bytes
 
 
-def test_prune_forgets_old_finished_renderings(settings, db):
+def test_prune_forgets_old_renderings(settings, db):
     settings.REPORT_CACHE_MAX_AGE = 3600
     long_ago = timezone.now() - datetime.timedelta(days=1)
     for key, state in [("a" * 64, "done"), ("b" * 64, "failed"), ("c" * 64, "queued")]:
         ReportRendering.objects.create(
             key=key, year=2031, state=state, queued_at=long_ago, finished_at=long_ago
         )
+    ReportRendering.objects.create(key="d" * 64, year=2031, queued_at=timezone.now())
     rendering.prune_cache()
-    assert list(ReportRendering.objects.values_list("state", flat=True)) == ["queued"]
+    assert list(ReportRendering.objects.values_list("key", flat=True)) == ["d" * 64]
 
 
 def test_a_new_rendering_prunes_the_cache(report_data, settings):
