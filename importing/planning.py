@@ -89,8 +89,8 @@ MSG_NEAR_IN_FILE = gettext_lazy(
     "only slightly: %(difference)s."
 )
 MSG_FREE_STATUSES = gettext_lazy(
-    "%(count)s status cells are free text without a status word; their text is kept with "
-    "the status “%(status)s”."
+    "%(count)s follow-ups get a status written as free text, without a status word; the "
+    "text is kept with the status “%(status)s”."
 )
 MSG_STATUS_WITHOUT_FOLLOWUP = gettext_lazy(
     "%(where)s: a status without any follow-up action is not imported."
