@@ -12,6 +12,7 @@ from departments.services import (
     department_create,
     global_roles_sync,
     membership_set,
+    user_history_record,
     user_set_global_roles,
 )
 from followups import demo
@@ -65,18 +66,26 @@ class Command(BaseCommand):
     def ensure_users(self):
         user_model = get_user_model()
         users = {}
+        created = []
         for username, (first, last, _roles, _members, staff) in demo.USERS.items():
             user = user_model.objects.filter(username=username).first()
             if user is None:
-                user = user_model.objects.create_user(
+                user = user_model(
                     username=username,
-                    password=demo.DEMO_PASSWORD,
                     first_name=first,
                     last_name=last,
                     email=f"{username}@eksempelby.invalid",
                     is_staff=staff,
                 )
+                user.set_password(demo.DEMO_PASSWORD)
+                # Recorded below, by the demo's secretariat user, once it exists.
+                user.skip_history_when_saving = True
+                user.save()
+                del user.skip_history_when_saving
+                created.append(user)
             users[username] = user
+        for user in created:
+            user_history_record(user=user, actor=users["sekretariat"], created=True)
         for username, (_f, _l, roles, _m, _s) in demo.USERS.items():
             user_set_global_roles(
                 user=users[username], roles=set(roles), actor=users["sekretariat"]
