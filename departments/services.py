@@ -184,12 +184,17 @@ def user_set_active(*, user, active: bool, actor):
 
 
 @transaction.atomic
-def global_roles_sync() -> None:
-    """Create the role groups and give each exactly the permissions of ROLE_PERMISSIONS."""
+def global_roles_sync(*, actor=None) -> dict[str, tuple[list[str], list[str]]]:
+    """Create the role groups and give each exactly the permissions of ROLE_PERMISSIONS.
+
+    What a role may do changes here (after an upgrade brings new models): each change is a
+    line in the security log, with the acting user (None: the deployment's `sync_roles`).
+    Returns role → (permissions added, permissions removed) for the roles that changed."""
     from django.contrib.auth.models import Permission
 
     from departments.access import ROLE_PERMISSIONS
 
+    changes: dict[str, tuple[list[str], list[str]]] = {}
     for role, patterns in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
         perms = Permission.objects.none()
@@ -199,4 +204,18 @@ def global_roles_sync() -> None:
             if what == "view":
                 app_perms = app_perms.filter(codename__startswith="view_")
             perms = perms | app_perms
+        before = set(group.permissions.values_list("content_type__app_label", "codename"))
         group.permissions.set(perms)
+        after = set(group.permissions.values_list("content_type__app_label", "codename"))
+        added = sorted(f"{app}.{code}" for app, code in after - before)
+        removed = sorted(f"{app}.{code}" for app, code in before - after)
+        if added or removed:
+            changes[role] = (added, removed)
+            audit_log.info(
+                "permissions of role %s changed by %s: added %s; removed %s",
+                role,
+                getattr(actor, "pk", None) or "system",
+                ",".join(added) or "-",
+                ",".join(removed) or "-",
+            )
+    return changes

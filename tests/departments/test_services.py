@@ -151,3 +151,21 @@ def test_database_refuses_own_parent_and_duplicate_short_name():
         Department.objects.filter(pk=department.pk).update(parent=department.pk)
     with pytest.raises(IntegrityError), transaction.atomic():
         DepartmentFactory(short_name="X")
+
+
+def test_global_roles_sync_logs_what_each_role_gained_and_lost(caplog, secretariat):
+    caplog.set_level("INFO", logger="opfoelgning.security")
+    changes = services.global_roles_sync(actor=secretariat)
+    assert "followups.change_followup" in changes[GlobalRole.SECRETARIAT][0]
+    assert any(
+        f"role {GlobalRole.SECRETARIAT} changed by {secretariat.pk}" in r.getMessage()
+        for r in caplog.records
+    )
+    council = Group.objects.get(name=GlobalRole.COUNCIL)
+    council.permissions.add(*Group.objects.get(name=GlobalRole.SECRETARIAT).permissions.all())
+    caplog.clear()
+    changes = services.global_roles_sync()
+    assert set(changes) == {GlobalRole.COUNCIL}
+    assert "followups.change_followup" in changes[GlobalRole.COUNCIL][1]
+    assert "changed by system" in caplog.records[0].getMessage()
+    assert services.global_roles_sync() == {}
