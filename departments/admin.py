@@ -62,6 +62,14 @@ User = get_user_model()
 UserHistory = User.history.model  # type: ignore[attr-defined]
 MembershipHistory = Membership.history.model  # type: ignore[attr-defined]
 
+# django-simple-history names these "historical users" in English whatever the language; the
+# admin lists them as what they are to the secretariat. (Display only: migrations read the
+# models' declared options, which stay as they are.)
+UserHistory._meta.verbose_name = _("change of a user")
+UserHistory._meta.verbose_name_plural = _("changes of users' roles and access")
+MembershipHistory._meta.verbose_name = _("change of a membership")
+MembershipHistory._meta.verbose_name_plural = _("changes of memberships")
+
 
 class AuditedPasswordChangeForm(AdminPasswordChangeForm):
     """A password set in the admin is a row in the users' history (the hash is not kept)."""

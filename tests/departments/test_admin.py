@@ -89,6 +89,7 @@ def test_the_secretariat_reads_who_changed_whose_roles(secretariat_admin, secret
     assert page.status_code == 200
     text = page.content.decode()
     assert "bente" in text and "ombudsman_office" in text and secretariat.username in text
+    assert "ændringer af brugeres roller og adgang" in text.lower()  # not "historical users"
     page = secretariat_admin.get(reverse("admin:departments_historicalmembership_changelist"))
     assert page.status_code == 200
     text = page.content.decode()
