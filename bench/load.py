@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import random
 import re
@@ -315,7 +316,8 @@ def report(results: dict, args, memory: dict) -> None:
                     "errors": entry["errors"],
                     "refused_422": entry["refused"],
                     "p50_ms": round(statistics.median(times), 1),
-                    "p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+                    # Nearest rank: with few samples p95 is the largest, never below p50.
+                    "p95_ms": round(times[max(0, math.ceil(0.95 * len(times)) - 1)], 1),
                     "max_ms": round(times[-1], 1),
                     "statuses": {str(k): v for k, v in sorted(entry["statuses"].items())},
                 },
