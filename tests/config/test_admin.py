@@ -240,3 +240,31 @@ def test_admin_text_field_counts_line_breaks_once(admin_client_secretariat, plan
     too_long = {**data, "action": lines + "xx", "expected_version": 2}
     response = admin_client_secretariat.post(url, too_long)
     assert response.status_code == 200 and "10000" in response.content.decode()
+
+
+def test_versioned_admin_pages_carry_the_version_they_were_loaded_with(
+    admin_client_secretariat, approved_followup, plan, secretariat, officer
+):
+    from followups import services
+
+    status_round = services.round_open(
+        actor=secretariat,
+        report=plan.report,
+        name="Status",
+        kind="status",
+        deadline=datetime.date(2031, 12, 1),
+    )
+    update = services.status_update_save(
+        followup=approved_followup,
+        round=status_round,
+        actor=officer,
+        status="done",
+        text="Færdig",
+        expected_version=0,
+    )
+    for obj in (approved_followup, plan.recommendation, update):
+        meta = obj._meta
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+        html = admin_client_secretariat.get(url).content.decode()
+        expected = f'type="hidden" name="expected_version" value="{obj.version}"'
+        assert expected in html, url
