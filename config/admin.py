@@ -21,7 +21,16 @@ class VersionedAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["expected_version"].initial = self.instance.version if self.instance.pk else 0
+        self.fields["expected_version"].initial = self.current_version()
+
+    def current_version(self) -> int:
+        if self.instance.pk is None:
+            return 0
+        # Read, not taken from the instance: the history page's "revert" form holds an old
+        # version rebuilt from its history row, which does not keep the version number.
+        model = type(self.instance)
+        rows = model._default_manager.filter(pk=self.instance.pk).values_list("version", flat=True)
+        return rows.first() or 0
 
 
 class ServiceAdmin(SimpleHistoryAdmin):

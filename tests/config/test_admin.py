@@ -268,3 +268,25 @@ def test_versioned_admin_pages_carry_the_version_they_were_loaded_with(
         html = admin_client_secretariat.get(url).content.decode()
         expected = f'type="hidden" name="expected_version" value="{obj.version}"'
         assert expected in html, url
+
+
+def test_admin_history_revert_is_a_new_version_over_the_current_one(
+    admin_client_secretariat, plan, officer, secretariat
+):
+    from followups import services
+
+    first = services.followup_update(
+        followup=plan.followup, actor=officer, expected_version=1, action="Første"
+    )
+    services.followup_update(followup=first, actor=officer, expected_version=2, action="Anden")
+    record = FollowUp.history.get(id=plan.followup.pk, action="Første")
+    url = reverse(
+        "admin:followups_followup_simple_history", args=[plan.followup.pk, record.history_id]
+    )
+    form = admin_client_secretariat.get(url).context["adminform"].form
+    assert form["expected_version"].value() == 3  # the current version, not the old one's
+    data = {"action": "Første", "responsible": "", "target_date": "", "expected_version": 3}
+    assert admin_client_secretariat.post(url, data).status_code == 302
+    followup = FollowUp.objects.get(pk=plan.followup.pk)
+    assert (followup.action, followup.version) == ("Første", 4)
+    assert followup.history.first().history_user == secretariat
