@@ -21,16 +21,9 @@ class VersionedAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["expected_version"].initial = self.current_version()
-
-    def current_version(self) -> int:
-        if self.instance.pk is None:
-            return 0
-        # Read, not taken from the instance: the history page's "revert" form holds an old
-        # version rebuilt from its history row, which does not keep the version number.
-        model = type(self.instance)
-        rows = model._default_manager.filter(pk=self.instance.pk).values_list("version", flat=True)
-        return rows.first() or 0
+        # On the history page's revert form too: django-simple-history rebuilds the old
+        # version with the current row's excluded fields, the version among them.
+        self.fields["expected_version"].initial = self.instance.version if self.instance.pk else 0
 
 
 class ServiceAdmin(SimpleHistoryAdmin):
