@@ -114,7 +114,7 @@ class RecommendationAdmin(ServiceAdmin):
         recommendation = recommendation_update(
             recommendation=original,
             actor=request.user,
-            expected_version=None,
+            expected_version=data["expected_version"],
             theme=data["theme"],
             text=data["text"],
             kind=data["kind"],
