@@ -290,3 +290,40 @@ def test_admin_history_revert_is_a_new_version_over_the_current_one(
     followup = FollowUp.objects.get(pk=plan.followup.pk)
     assert (followup.action, followup.version) == ("Første", 4)
     assert followup.history.first().history_user == secretariat
+
+
+def test_admin_recommendation_save_over_a_change_made_meanwhile_is_refused(
+    admin_client_secretariat, plan, secretariat
+):
+    from recommendations import services
+
+    rec = plan.recommendation
+    url = reverse("admin:recommendations_recommendation_change", args=[rec.pk])
+    loaded = rec.version
+    services.recommendation_update(
+        recommendation=rec,
+        actor=secretariat,
+        expected_version=loaded,
+        theme=rec.theme,
+        text="Ændret i mellemtiden",
+        kind=rec.kind,
+        scope=rec.scope,
+        departments=list(rec.departments.all()),
+    )
+    data = {
+        "theme": rec.theme.pk,
+        "kind": rec.kind,
+        "text": "Min gamle formular",
+        "scope": rec.scope,
+        "named_departments": [d.pk for d in rec.departments.all()],
+        "response": "",
+        "response_reason": "",
+        "assessment": "",
+        "assessment_note": "",
+        "previous": "",
+        "link_kind": "",
+        "expected_version": loaded,
+    }
+    response = admin_client_secretariat.post(url, data, follow=True)
+    assert "ændret af en anden" in response.content.decode()
+    assert Recommendation.objects.get(pk=rec.pk).text == "Ændret i mellemtiden"
