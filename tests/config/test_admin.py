@@ -327,3 +327,18 @@ def test_admin_recommendation_save_over_a_change_made_meanwhile_is_refused(
     response = admin_client_secretariat.post(url, data, follow=True)
     assert "ændret af en anden" in response.content.decode()
     assert Recommendation.objects.get(pk=rec.pk).text == "Ændret i mellemtiden"
+
+
+def test_admin_followup_save_over_a_change_made_meanwhile_is_refused(
+    admin_client_secretariat, plan, officer
+):
+    from followups import services
+
+    url = reverse("admin:followups_followup_change", args=[plan.followup.pk])
+    services.followup_update(
+        followup=plan.followup, actor=officer, expected_version=1, action="Sagsbehandlerens"
+    )
+    data = {"action": "Min gamle formular", "responsible": "", "target_date": ""}
+    response = admin_client_secretariat.post(url, {**data, "expected_version": 1}, follow=True)
+    assert "ændret af en anden" in response.content.decode()
+    assert FollowUp.objects.get(pk=plan.followup.pk).action == "Sagsbehandlerens"
