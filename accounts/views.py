@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -61,7 +61,18 @@ class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         provider_logout = _provider_logout_url(request)
         response = super().post(request, *args, **kwargs)
-        return redirect(provider_logout) if provider_logout else response
+        if not provider_logout:
+            return response
+        # Not a redirect: the log-out form's page allows form submissions (and their
+        # redirects) to our own origin only (CSP form-action), so the browser goes on to the
+        # provider from this page, by the Refresh header or the link.
+        response = render(
+            request,
+            "accounts/provider_logout.html",
+            {"provider": provider_name(), "provider_logout_url": provider_logout},
+        )
+        response["Refresh"] = f"0;url={provider_logout}"
+        return response
 
 
 def _provider_logout_url(request: HttpRequest) -> str:
