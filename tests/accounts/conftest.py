@@ -4,7 +4,6 @@ import pytest
 
 from accounts import discovery
 from tests.accounts.provider import CLIENT_ID, CLIENT_SECRET, start_provider
-from tests.e2e.conftest import browser, new_page  # noqa: F401  (the browser tests here)
 
 PROVIDER_NAME = "Eksempelby Kommune"
 

@@ -1,5 +1,6 @@
-"""Sign-on in Debian's chromium against a real OpenID provider (tests/oidc_provider, run on
-127.0.0.1 by the `provider` fixture): the whole redirect flow, both ways, with PKCE.
+"""Sign-on (accounts/) in Debian's chromium against a real OpenID provider
+(tests/oidc_provider, run on 127.0.0.1 by the `provider` fixture): the whole redirect flow,
+both ways, with PKCE.
 
 How each refused case is produced:
 - tampered ID token, expired token, unknown issuer: the provider itself issues the faulty
@@ -23,6 +24,7 @@ from accounts.models import ExternalIdentity
 from accounts.views import MSG_NO_ACCESS, MSG_SIGN_ON_FAILED
 from departments.access import GlobalRole
 from departments.models import Membership
+from tests.accounts import conftest as sign_on_fixtures
 from tests.accounts.conftest import (
     GROUP_BUF_CASE_OFFICERS,
     GROUP_SECRETARIAT,
@@ -32,6 +34,11 @@ from tests.accounts.conftest import (
 from tests.accounts.provider import PASSWORD
 from tests.accounts.provider import sign_in_at_provider as provider_sign_in
 from tests.factories import DepartmentFactory
+
+# The provider's fixtures live with the sign-on's other tests (tests/accounts); this module
+# sits here for the browser fixtures, of which a session may hold only one.
+provider = sign_on_fixtures.provider
+oidc = sign_on_fixtures.oidc
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
