@@ -22,7 +22,6 @@ from accounts.mapping import Grants, configured_group_map, grants_for
 from accounts.models import ExternalIdentity
 from config.errors import ServiceError
 from config.history import save_tracked
-from departments.access import GlobalRole
 from departments.models import Department, Membership
 from departments.services import membership_remove, membership_set, user_set_global_roles
 
@@ -108,13 +107,6 @@ def _sync_memberships(user, grants: Grants) -> dict[str, str]:
     return given
 
 
-def _sync_global_roles(user, roles: frozenset[str]) -> None:
-    current = set(user.groups.filter(name__in=GlobalRole.values).values_list("name", flat=True))
-    if current != set(roles):
-        user._history_user = user  # the m2m history rows name who caused the change
-        user_set_global_roles(user=user, roles=set(roles), actor=user)
-
-
 @transaction.atomic
 def user_sign_on(*, issuer: str, claims: Mapping[str, Any], groups: Iterable[str]) -> SignOn:
     """Find or create the user of a verified ID token and give them exactly the roles and
@@ -148,7 +140,8 @@ def user_sign_on(*, issuer: str, claims: Mapping[str, Any], groups: Iterable[str
         return SignOn(user=user, created=created, grants=Grants())
     grants = grants_for(groups, configured_group_map())
     given = _sync_memberships(user, grants)
-    _sync_global_roles(user, grants.global_roles)
+    # Writes (one history row) only when the roles change.
+    user_set_global_roles(user=user, roles=set(grants.global_roles), actor=user)
     return SignOn(user=user, created=created, grants=Grants(grants.global_roles, given))
 
 

@@ -116,6 +116,10 @@ def test_no_mapped_group_takes_all_access_away_but_keeps_the_user(ssf):
     assert user.is_active
     removal = Membership.history.get(history_type="-")
     assert removal.history_user == user
+    # The loss of the global role is in the user's history, caused by the user's sign-on.
+    latest = user.history.first()
+    assert latest.history_user == user
+    assert not latest.groups.exists()
 
 
 def test_memberships_given_by_hand_give_way_to_the_groups(ssf, buf):
