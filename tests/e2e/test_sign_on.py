@@ -79,6 +79,16 @@ def test_the_login_page_offers_the_municipality_first(live_server, new_page, oid
     assert sign_on.bounding_box()["y"] < password.bounding_box()["y"]
 
 
+def test_the_login_page_with_sign_on_has_no_serious_accessibility_violations(
+    live_server, new_page, oidc
+):
+    from tests.e2e.test_browser import _axe_problems
+
+    # axe is injected through the DevTools protocol, so the context bypasses our CSP.
+    page = new_page(bypass_csp=True)
+    assert _axe_problems(page, live_server.url, ["/konto/login/"]) == {}
+
+
 def test_first_sign_on_creates_the_user_with_the_mapped_roles(
     live_server, new_page, oidc, departments, caplog
 ):
