@@ -207,7 +207,7 @@ def test_only_the_secretariat_may_import(client, request, units, role):
     assert db_counts() == [0, 0, 0, 0, 0]
 
 
-def test_anonymous_is_sent_to_login(client):
+def test_anonymous_is_sent_to_login(client, db):
     response = client.get(URL)
     assert response.status_code == 302
     assert "login" in response["Location"]
