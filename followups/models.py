@@ -541,6 +541,11 @@ class FollowUp(models.Model):
         return self.department_id is None
 
     @property
+    def department_label(self) -> str:
+        """The department's name, or "afventer placering" for an imported line not yet placed."""
+        return self.department.name if self.department is not None else str(_("awaiting placement"))
+
+    @property
     def is_editable(self) -> bool:
         return self.state in self.EDITABLE_STATES
 

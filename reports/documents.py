@@ -10,23 +10,28 @@ from django.utils import timezone, translation
 
 from config.text import danish_key
 from reports.dashboard.charts import Cell, Chart, Row, Series
-from reports.tables import STATUS_LABELS_DA, ReportTable
+from reports.tables import STATUS_LABELS_DA, UNPLACED_NAME, ReportTable
 
 NO_STATUS = ""
 
 
 def status_chart(table: ReportTable) -> Chart:
-    """Latest status per department, counted from the table itself (no further queries)."""
+    """Latest status per department, counted from the table itself (no further queries); the
+    lines awaiting placement are counted too, in a row of their own after the departments."""
     counts: dict[str, dict[str, int]] = {}
+    unplaced: dict[str, int] = {}
     for _section, _group, row in table.recommendation_rows():
         for cell in row.followups:
-            per_status = counts.setdefault(cell.department_name, {})
+            per_status = unplaced if cell.unplaced else counts.setdefault(cell.department_name, {})
             per_status[cell.status] = per_status.get(cell.status, 0) + 1
     series = [Series(key=key, label=label) for key, label in STATUS_LABELS_DA.items()]
     series.append(Series(key=NO_STATUS, label="Ingen status endnu"))
+    named = [(name, counts[name]) for name in sorted(counts, key=danish_key)]
+    if unplaced:
+        named.append((UNPLACED_NAME, unplaced))
     rows = [
-        Row(label=name, cells=[Cell(value=counts[name].get(s.key, 0)) for s in series])
-        for name in sorted(counts, key=danish_key)
+        Row(label=name, cells=[Cell(value=per_status.get(s.key, 0)) for s in series])
+        for name, per_status in named
     ]
     return Chart(
         id="status-overview",

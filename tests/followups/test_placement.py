@@ -82,6 +82,20 @@ def test_lists_and_pages(client, unplaced, secretariat, officer):
     assert client.get(unplaced.get_absolute_url()).status_code == 200
 
 
+def test_pages_name_it_awaiting_placement_not_none(client, unplaced, secretariat):
+    client.force_login(secretariat)
+    pages = [
+        unplaced.get_absolute_url(),
+        reverse("followups:history", args=[unplaced.pk]),
+        reverse("dashboard:followups"),
+        unplaced.recommendation.get_absolute_url(),
+    ]
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert "afventer placering" in html.lower(), url
+        assert "None" not in html, url
+
+
 def test_home_lists_them_for_the_secretariat_only(client, unplaced, secretariat, officer):
     client.force_login(secretariat)
     page = client.get("/")
