@@ -8,8 +8,8 @@ from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.errors import ServiceError
 from config.forms import LongTextField
+from core.errors import ServiceError
 
 
 class VersionedAdminForm(forms.ModelForm):

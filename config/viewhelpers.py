@@ -7,7 +7,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from config.errors import ConflictError, ServiceError
+from core.errors import ConflictError, ServiceError
 
 T = TypeVar("T")
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.errors import ConflictError, ServiceError
 from config.viewhelpers import call_service, history_page, render_conflict, render_partial_or_page
+from core.errors import ConflictError, ServiceError
 from departments.access import access_for
 from departments.models import Department, descendant_ids
 from followups import services

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.errors import ConflictError, ServiceError
-from config.historydiff import history_entries
 from config.viewhelpers import call_service, history_page
+from core.errors import ConflictError, ServiceError
+from core.historydiff import history_entries
 from departments.access import access_for
 from recommendations import services
 from recommendations.forms import (

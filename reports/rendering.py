@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from departments.access import system_user
 from departments.models import Department
 from followups.models import FollowUpRound

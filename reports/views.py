@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from departments.access import access_for
 from departments.models import Department
 from followups.models import FollowUpRound

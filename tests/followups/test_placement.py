@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from followups.models import FollowUp, FollowUpProgress, StatusUpdate
 from followups.services import followup_place
 from tests import factories

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from config.errors import ConflictError
+from core.errors import ConflictError
 from followups import services
 from followups.models import FollowUp, StatusUpdate
 from tests.factories import DepartmentFactory, MembershipFactory
