@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.text import TEXT_MAX_LENGTH, all_words_in, max_length_check
+from core.text import TEXT_MAX_LENGTH, all_words_in, max_length_check
 from departments.access import access_for
 from departments.models import Department
 from recommendations.models import AnnualReport, Recommendation
@@ -322,7 +322,7 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
 
     def search(self, text: str) -> FollowUpQuerySet:
         """Free text in the action: danish full-text search on PostgreSQL, else every word in
-        any case (config.text.all_words_in)."""
+        any case (core.text.all_words_in)."""
         from django.db import connections
 
         text = (text or "").strip()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.text import TEXT_MAX_LENGTH, all_words_in, max_length_check
+from core.text import TEXT_MAX_LENGTH, all_words_in, max_length_check
 from departments.access import access_for
 from departments.models import Department
 
@@ -152,7 +152,7 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
 
     def search(self, text: str) -> RecommendationQuerySet:
         """Free text: PostgreSQL full-text search (danish, GIN-indexed); elsewhere every word,
-        in any case (config.text.all_words_in)."""
+        in any case (core.text.all_words_in)."""
         from django.db import connections
 
         text = (text or "").strip()

@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from config.text import danish_key
+from core.text import danish_key
 from departments.access import access_for
 from departments.models import Department
 from followups.models import FollowUp, FollowUpRound, StatusUpdate

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.text import danish_key
+from core.text import danish_key
 from followups import filters
 from followups.filters import _walk_sql, order_by_groups
 from followups.models import FollowUp
