@@ -181,9 +181,9 @@ def test_the_department_walk_keeps_them_last(
     without a department is still listed (after every department)."""
     if not is_postgres:
         pytest.skip("the walk is PostgreSQL's")
-    from followups import filters
+    from core import queries
 
-    monkeypatch.setattr(filters, "walk_pays", lambda *args: True)
+    monkeypatch.setattr(queries, "walk_pays", lambda *args: True)
     other = factories.FollowUpFactory(
         recommendation=unplaced.recommendation, action="Egen.", state="approved"
     )
