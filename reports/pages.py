@@ -1,4 +1,8 @@
-"""The annual report page and the recommendation page: they read across every app."""
+"""The annual report page and the recommendation page: they read across every app.
+
+Both show follow-ups and their statuses beside the recommendations, so they live here, above
+`followups`, rather than in `recommendations`, which sits below follow-ups and imports none
+of them (tests/test_layers.py)."""
 
 from __future__ import annotations
 
