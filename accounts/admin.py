@@ -3,7 +3,7 @@ from django.contrib import admin
 
 from accounts.models import ExternalIdentity
 from accounts.services import external_identity_link
-from config.admin import ServiceAdmin
+from core.admin import ServiceAdmin
 
 
 @admin.register(ExternalIdentity)

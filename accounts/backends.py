@@ -24,7 +24,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from accounts import discovery
 from accounts.services import user_sign_on
-from config.security import client_ip
+from core.proxy import client_ip
 
 security_log = logging.getLogger("opfoelgning.security")
 

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.mapping import Grants, configured_group_map, grants_for
 from accounts.models import ExternalIdentity
-from config.errors import ServiceError
-from config.history import save_tracked
+from core.errors import ServiceError
+from core.history import save_tracked
 from departments.models import Department, Membership
 from departments.services import membership_remove, membership_set, user_set_global_roles
 

@@ -1,9 +1,10 @@
-"""Log-in throttling and the client's address behind the reverse proxy (django-axes hooks).
+"""Log-in throttling behind the reverse proxy (django-axes hooks).
 
-django-axes counts failed log-ins; three settings point here:
+django-axes counts failed log-ins; three settings point at the project's code:
 
-- AXES_CLIENT_IP_CALLABLE = client_ip: the address the throttling locks and the security log
-  names, taken from X-Forwarded-For only as far as TRUSTED_PROXY_COUNT proxies vouch for it.
+- AXES_CLIENT_IP_CALLABLE = core.proxy.client_ip: the address the throttling locks and the
+  security log names, taken from X-Forwarded-For only as far as TRUSTED_PROXY_COUNT proxies
+  vouch for it.
 - AXES_HANDLER = LoginThrottle: axes' database handler, plus a limit per IP address across
   usernames (LOGIN_FAILURE_LIMIT_PER_IP) beside axes' own limit per username and IP
   (AXES_FAILURE_LIMIT), and a security-log line for every failed log-in.
@@ -12,7 +13,6 @@ django-axes counts failed log-ins; three settings point here:
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 
@@ -27,30 +27,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 security_log = logging.getLogger("opfoelgning.security")
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind N trusted proxies the N-th
-    X-Forwarded-For entry from the right.
-
-    Each trusted proxy adds the address it received the request from at the right end of
-    the header, so everything left of those N entries was written by the client and proves
-    nothing. The documented nginx sets the header to $remote_addr (one entry); a proxy that
-    appends instead still leaves its own entry last. Missing or malformed entries fall back
-    to REMOTE_ADDR, which the client cannot choose.
-    """
-    remote = request.META.get("REMOTE_ADDR")
-    hops = settings.TRUSTED_PROXY_COUNT
-    if hops <= 0:
-        return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    forwarded = [part for part in forwarded if part]
-    if len(forwarded) < hops:
-        return remote
-    try:
-        return str(ipaddress.ip_address(forwarded[-hops]))
-    except ValueError:
-        return remote
 
 
 class LoginThrottle(AxesDatabaseHandler):

@@ -8,6 +8,9 @@ from config import views
 handler500 = "config.views.server_error"
 handler404 = "config.views.page_not_found"
 
+admin.site.site_header = "Opfølgning"
+admin.site.site_title = "Opfølgning"
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Log-in, log-out and sign-on with the municipality's identity provider.

@@ -1,7 +1,9 @@
 """The one place that answers: which departments may this user see, edit or approve for.
 
 Every higher app's QuerySets (`.visible_to(user)`, `.editable_by(user)`) call these
-functions, so lists, filters, exports, PDFs and history pages share one rule.
+functions, so lists, filters, exports, PDFs and history pages share one rule. The departments
+themselves are asked for through `visible_departments(user)`: this module imports the models,
+never the other way round.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from departments.models import Membership, department_children, descendant_ids
+from departments.models import (
+    Department,
+    DepartmentQuerySet,
+    Membership,
+    department_children,
+    descendant_ids,
+)
 
 
 class GlobalRole(models.TextChoices):
@@ -125,6 +133,13 @@ def access_for(user) -> Access:
     )
     user._opf_access = access
     return access
+
+
+def visible_departments(user) -> DepartmentQuerySet:
+    """The departments `user` may see."""
+    ids = access_for(user).visible_department_ids()
+    departments = Department.objects.all()
+    return departments if ids is None else departments.filter(pk__in=ids)
 
 
 def forget_access(user) -> None:

@@ -7,7 +7,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import ServiceAdmin
+from core.admin import ServiceAdmin
 from departments.access import forget_access
 from departments.models import Department, Membership
 from departments.services import (

@@ -21,13 +21,6 @@ class DepartmentQuerySet(models.QuerySet["Department"]):
     def top_level(self) -> DepartmentQuerySet:
         return self.filter(parent__isnull=True)
 
-    def visible_to(self, user) -> DepartmentQuerySet:
-        """The departments `user` may see (the rule lives in departments.access)."""
-        from departments.access import access_for
-
-        ids = access_for(user).visible_department_ids()
-        return self if ids is None else self.filter(pk__in=ids)
-
     def with_descendants(self, ids: set[int] | list[int]) -> DepartmentQuerySet:
         """The given departments and every unit below them."""
         return self.filter(pk__in=descendant_ids(set(ids)))

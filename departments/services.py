@@ -12,8 +12,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ServiceError
-from config.history import save_tracked
+from core.errors import ServiceError
+from core.history import save_tracked
 from departments.access import GlobalRole, forget_access
 from departments.models import Department, Membership, UserHistoricalRecords
 

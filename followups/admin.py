@@ -3,7 +3,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import ServiceAdmin, run_action
+from core.admin import ServiceAdmin, run_action
 from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
 from followups.services import (
     followup_approve,

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import django_filters
 from django import forms
-from django.contrib.postgres.fields import ArrayField
 from django.db import connections
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    Lookup,
-    Max,
-    Q,
-    Value,
-    When,
-)
-from django.db.models.expressions import RawSQL
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Max
 from django.utils.translation import gettext_lazy as _
 
+from core import queries
 from departments.access import access_for
 from departments.models import descendant_ids
 from followups.models import ActionStatus, FollowUp, FollowUpRound
@@ -48,103 +34,6 @@ FOLLOWUP_CRITERIA = (
     "written",
     "moved",
 )
-
-
-def estimated_rows(queryset) -> int:
-    """PostgreSQL's estimate of the number of rows (EXPLAIN, nothing is run)."""
-    text = queryset.order_by().explain(format="json")
-    if not text:  # a query Django knows to be empty (e.g. pk__in=[]) is not sent
-        return 0
-    plan = json.loads(text)
-    return int(plan[0]["Plan"]["Plan Rows"])
-
-
-def order_by_groups(
-    queryset, *, key: str, groups: list[int], within: tuple[str, ...], window: int | None
-):
-    """`queryset` ordered by `key` in the order of `groups` (pks of a small table, e.g. the
-    departments in Danish order), then by `within`.
-
-    Sorting by a related table's name makes PostgreSQL sort every matching row before it
-    can return the first page: 1.7 s for 600,000 follow-ups. So on PostgreSQL, with a
-    `window` (the rows the list needs up to the end of its page), when the walk pays (see
-    `walk_pays`), the groups are walked in order instead: each group's rows are read in
-    `within` order from an index through a LATERAL subquery, and the walk stops after
-    `window` rows. Fewer rows are sorted by the group's position in `groups` (an integer, not
-    a collated name). The order is the same either way.
-    """
-    connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        whens = [When(**{key: pk}, then=Value(rank)) for rank, pk in enumerate(groups)]
-        rank = Case(*whens, default=Value(len(groups)), output_field=IntegerField())
-        return queryset.order_by(rank, *within)
-    rank = _array_position(groups, F(key))
-    if window is None:
-        return queryset.order_by(rank, *within)
-    if walk_pays(estimated_rows(queryset), window, _table_rows(queryset)):
-        walk = RawSQL(*_walk_sql(queryset, key, groups, within, window))  # noqa: S611
-        walked = Q(pk__in=walk)
-        if key.endswith("department_id"):
-            # Follow-ups awaiting placement have no department to walk; they sort last
-            # (array_position gives NULL) and are few, so they are taken as they are.
-            walked |= Q(**{f"{key}__isnull": True})
-        queryset = queryset.filter(walked)
-    return queryset.order_by(rank, *within)
-
-
-# Below this many expected rows a sort by group always sorts (see order_by_groups).
-WALK_ABOVE_ROWS = 1_000
-
-
-def walk_pays(expected: int, window: int, table: int) -> bool:
-    """Whether walking the groups reads fewer rows than sorting the `expected` matches.
-
-    Sorting reads every match. Walking reads about `window` × `table` / `expected` rows of
-    the groups' index before it has `window` matches (the matches spread over the table), so
-    it pays when expected² ≥ window × table: a common filter (8,600 of 600,000 follow-ups, a
-    page of 51) is walked, a rare one is sorted.
-    """
-    return expected > WALK_ABOVE_ROWS and expected * expected >= window * table
-
-
-def _table_rows(queryset) -> int:
-    """PostgreSQL's estimate of the rows in the queryset's table (from its statistics)."""
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-            [queryset.model._meta.db_table],
-        )
-        row = cursor.fetchone()
-    return max(int(row[0]) if row else 0, 0)
-
-
-_WALK = "walk_group"
-
-
-def _array_position(values: list[int], expression) -> Func:
-    """The 1-based position of `expression` in `values` (PostgreSQL's array_position)."""
-    array = Value(values, output_field=ArrayField(BigIntegerField()))
-    return Func(array, expression, function="array_position", output_field=IntegerField())
-
-
-def _walk_sql(
-    queryset, key: str, groups: list[int], within: tuple[str, ...], window: int
-) -> tuple[str, tuple]:
-    """SQL for the pks of the first `window` rows of `queryset` in group order.
-
-    The groups come from an array WITH ORDINALITY, which PostgreSQL knows to be ordered by
-    the ordinality, so the nested loop emits the groups in turn and LIMIT stops the walk as
-    soon as it has `window` rows: the remaining groups are never read.
-    """
-    # Only constant SQL is added around the ORM's compiled query; values are parameters.
-    group_id = RawSQL(f"{_WALK}.id", ())  # noqa: S611
-    per_group = queryset.filter(**{key: group_id}).order_by(*within).values("pk")[:window]
-    sql, params = per_group.query.sql_with_params()
-    return (
-        f"SELECT walked.id FROM unnest(%s::bigint[]) WITH ORDINALITY AS {_WALK}(id, position)"  # noqa: S608
-        f" CROSS JOIN LATERAL ({sql}) AS walked(id) ORDER BY {_WALK}.position LIMIT %s",
-        (groups, *params, window),
-    )
 
 
 def filtered_departments(
@@ -217,22 +106,6 @@ def progress_criteria(queryset, data: dict[str, Any], *, published_only: bool = 
     return queryset
 
 
-class AnyOf(Lookup):
-    """`lhs = ANY(%s)` with the values as one array parameter (PostgreSQL). Django's `__in`
-    sends one parameter per value: planning a query with 2,500 of them took 55 ms."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def get_db_prep_lookup(self, value, connection):
-        return "%s", [list(value)]
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
-
-
 # A follow-up criterion that PostgreSQL expects at most this many follow-ups to meet is
 # resolved to their recommendations first (see few_recommendation_ids).
 FEW_FOLLOWUPS = 5_000
@@ -250,7 +123,7 @@ def few_recommendation_ids(criteria) -> set[int] | None:
     """
     if connections[criteria.db].vendor != "postgresql":
         return None
-    if estimated_rows(criteria) > FEW_FOLLOWUPS:
+    if queries.estimated_rows(criteria) > FEW_FOLLOWUPS:
         return None
     ids = list(criteria.order_by().values_list("recommendation_id", flat=True)[: FEW_FOLLOWUPS + 1])
     return set(ids) if len(ids) <= FEW_FOLLOWUPS else None
@@ -392,7 +265,7 @@ class BaseListFilter(django_filters.FilterSet):
 
     def by_theme(self, queryset, key: str, within: tuple[str, ...]):
         """Sorted by theme name in Danish order, then `within`."""
-        return order_by_groups(
+        return queries.order_by_groups(
             queryset,
             key=key,
             groups=list(self.vocabulary.theme_order),
@@ -446,18 +319,19 @@ class BaseListFilter(django_filters.FilterSet):
         """Whether a text search reads the rows in the list's order and tests their text
         (common words: a page of matches comes after a few hundred rows) rather than
         collecting every match from the GIN index and sorting them (rare words: the walk
-        would test thousands of rows). The same rule as walking groups (`walk_pays`): a
-        word in 11 % of 600,000 follow-ups took 130 ms from the index, 5 ms walked."""
+        would test thousands of rows). The same rule as walking groups
+        (`core.queries.walk_pays`): a word in 11 % of 600,000 follow-ups took 130 ms from the
+        index, 5 ms walked."""
         if self.window is None or connections[matches.db].vendor != "postgresql":
             return False
         year = self.form.cleaned_data.get("year")
         if not self.rows_of_year_visible(year):
             return False
-        table = _table_rows(matches)
+        table = queries.table_rows(matches)
         if year and self.WALK_WITHIN_YEAR:
             # The walk reads one year's rows: about the table's share of one report.
             table //= max(1, len(self.report_of_year))
-        return walk_pays(estimated_rows(matches), self.window, table)
+        return queries.walk_pays(queries.estimated_rows(matches), self.window, table)
 
     def rows_of_year_visible(self, year: int | None) -> bool:
         """Whether the user may see the list's rows of `year` (None: of any year)."""
@@ -576,7 +450,7 @@ class FollowUpFilter(BaseListFilter):
                 for pk in self.vocabulary.department_order
                 if self.visible is None or pk in self.visible
             ]
-            return order_by_groups(
+            return queries.order_by_groups(
                 queryset,
                 key="department_id",
                 groups=groups,

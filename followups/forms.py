@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import DateInput, DkfdsFormMixin, LongTextField
-from config.text import NAME_MAX_LENGTH
+from core.forms import DateInput, DkfdsFormMixin, LongTextField
+from core.text import NAME_MAX_LENGTH
 from followups.models import ActionStatus, FollowUpRound
 from recommendations.models import AnnualReport
 

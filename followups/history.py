@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from config.historydiff import Entry, history_entries
+from core.historydiff import Entry, history_entries
 from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
 
 FOLLOWUP_FIELDS = [

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.text import TEXT_MAX_LENGTH, all_words_in, max_length_check
+from core import queries
+from core.text import TEXT_MAX_LENGTH, max_length_check
 from departments.access import access_for
 from departments.models import Department
 from recommendations.models import AnnualReport, Recommendation
@@ -322,19 +323,8 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
 
     def search(self, text: str) -> FollowUpQuerySet:
         """Free text in the action: danish full-text search on PostgreSQL, else every word in
-        any case (config.text.all_words_in)."""
-        from django.db import connections
-
-        text = (text or "").strip()
-        if not text:
-            return self
-        if connections[self.db].vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchVector
-
-            vector = SearchVector("action", config="danish")
-            query = SearchQuery(text, config="danish", search_type="websearch")
-            return self.alias(action_search=vector).filter(action_search=query)
-        return self.filter(all_words_in("action", text))
+        any case (core.queries.search)."""
+        return queries.search(self, "action", text)
 
     def in_round(self, round: FollowUpRound) -> FollowUpQuerySet:
         """The tasks of a round: every follow-up of its report (status rounds: approved ones)."""

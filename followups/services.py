@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ConflictError, ServiceError
-from config.history import save_tracked
+from core.errors import ConflictError, ServiceError
+from core.history import save_tracked
 from departments.access import access_for
 from departments.models import Department, descendant_ids
 from followups.history import RESTORABLE_FIELDS

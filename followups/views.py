@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.errors import ConflictError, ServiceError
-from config.viewhelpers import call_service, history_page, render_conflict, render_partial_or_page
+from core.errors import ConflictError, ServiceError
+from core.viewhelpers import call_service, history_page, render_conflict, render_partial_or_page
 from departments.access import access_for
 from departments.models import Department, descendant_ids
 from followups import services
@@ -325,6 +325,7 @@ def followup_history(request: HttpRequest, pk: int) -> HttpResponse:
         template="followups/followup_history.html",
         name="followup",
         obj=_followup_or_404(request, pk),
+        can_restore=access_for(request.user).is_secretariat,
         entries=partial(followup_history_entries, user=request.user),
     )
 
@@ -337,6 +338,7 @@ def followup_restore(request: HttpRequest, pk: int, history_id: int) -> HttpResp
         template="followups/followup_history.html",
         name="followup",
         obj=_followup_or_404(request, pk),
+        can_restore=access_for(request.user).is_secretariat,
         entries=partial(followup_history_entries, user=request.user),
         restore=services.followup_restore,
         history_id=history_id,

@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import CharField, F, IntegerField, Value
 from django.db.models.functions import Cast
 
-from config.text import danish_key
+from core.text import danish_key
 from departments.models import Department, children_map
 from followups.models import FollowUpRound, round_states_visible_to
 from recommendations.models import AnnualReport, Theme

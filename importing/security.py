@@ -17,7 +17,7 @@ from defusedxml import ElementTree as SafeET
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 
 DOCX, XLSX, CSV = "docx", "xlsx", "csv"
 EXTENSIONS = (DOCX, XLSX, CSV)

@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import ConflictError, ServiceError
-from config.history import save_tracked
+from core.errors import ConflictError, ServiceError
+from core.history import save_tracked
 from departments.access import access_for
 from departments.services import department_create
 from followups.services import followup_record, status_update_save

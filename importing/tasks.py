@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from config.errors import ConflictError, ServiceError
+from core.errors import ConflictError, ServiceError
 from importing import staging
 from importing.services import file_sha256, import_commit
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tasks import TaskResultStatus
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from departments.access import access_for
 from followups.models import ActionStatus
 from importing import staging

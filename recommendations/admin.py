@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import ServiceAdmin
+from core.admin import ServiceAdmin
 from departments.models import Department
 from recommendations.models import (
     AnnualReport,

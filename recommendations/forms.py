@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import DateInput, DkfdsFormMixin, LongTextField
+from core.forms import DateInput, DkfdsFormMixin, LongTextField
 from departments.models import Department
 from recommendations.models import Recommendation, Theme
 

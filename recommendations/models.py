@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from config.text import TEXT_MAX_LENGTH, all_words_in, max_length_check
+from core import queries
+from core.text import TEXT_MAX_LENGTH, max_length_check
 from departments.access import access_for
 from departments.models import Department
 
@@ -152,19 +153,8 @@ class RecommendationQuerySet(models.QuerySet["Recommendation"]):
 
     def search(self, text: str) -> RecommendationQuerySet:
         """Free text: PostgreSQL full-text search (danish, GIN-indexed); elsewhere every word,
-        in any case (config.text.all_words_in)."""
-        from django.db import connections
-
-        text = (text or "").strip()
-        if not text:
-            return self
-        if connections[self.db].vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchVector
-
-            vector = SearchVector("text", config="danish")
-            query = SearchQuery(text, config="danish", search_type="websearch")
-            return self.alias(text_search=vector).filter(text_search=query)
-        return self.filter(all_words_in("text", text))
+        in any case (core.queries.search)."""
+        return queries.search(self, "text", text)
 
     def with_followup_in(self, followups, *, via: str = "recommendation") -> RecommendationQuerySet:
         """Recommendations that have at least one follow-up in the `followups` queryset.

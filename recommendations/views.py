@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from config.errors import ConflictError, ServiceError
-from config.historydiff import history_entries
-from config.viewhelpers import call_service, history_page
+from core.errors import ConflictError, ServiceError
+from core.historydiff import history_entries
+from core.viewhelpers import call_service, history_page
 from departments.access import access_for
 from recommendations import services
 from recommendations.forms import (
@@ -299,6 +299,7 @@ def recommendation_history(request: HttpRequest, pk: int) -> HttpResponse:
         template="recommendations/recommendation_history.html",
         name="recommendation",
         obj=_recommendation_or_404(request, pk),
+        can_restore=access_for(request.user).is_secretariat,
         entries=recommendation_history_entries,
     )
 
@@ -311,6 +312,7 @@ def recommendation_restore(request: HttpRequest, pk: int, history_id: int) -> Ht
         template="recommendations/recommendation_history.html",
         name="recommendation",
         obj=_recommendation_or_404(request, pk),
+        can_restore=access_for(request.user).is_secretariat,
         entries=recommendation_history_entries,
         restore=services.recommendation_restore,
         history_id=history_id,

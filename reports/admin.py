@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.admin import run_action
+from core.admin import run_action
 from reports.models import EditionRendering, ReportEdition, ReportRendering
 from reports.services import edition_retry
 

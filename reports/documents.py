@@ -8,7 +8,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from config.text import danish_key
+from core.text import danish_key
 from reports.dashboard.charts import Cell, Chart, Row, Series
 from reports.tables import STATUS_LABELS_DA, UNPLACED_NAME, ReportTable
 

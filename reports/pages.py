@@ -1,4 +1,8 @@
-"""The annual report page and the recommendation page: they read across every app."""
+"""The annual report page and the recommendation page: they read across every app.
+
+Both show follow-ups and their statuses beside the recommendations, so they live here, above
+`followups`, rather than in `recommendations`, which sits below follow-ups and imports none
+of them (tests/test_layers.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from config.text import danish_key
+from core.text import danish_key
 from departments.access import access_for
 from departments.models import Department
 from followups.models import FollowUp, FollowUpRound, StatusUpdate

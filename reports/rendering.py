@@ -31,9 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from config.errors import ServiceError
-from departments.access import system_user
-from departments.models import Department
+from core.errors import ServiceError
+from departments.access import system_user, visible_departments
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
 from reports import pdf
@@ -143,9 +142,7 @@ class ReportRequest:
             else None
         )
         department = (
-            Department.objects.visible_to(user).get(pk=self.department_id)
-            if self.department_id
-            else None
+            visible_departments(user).get(pk=self.department_id) if self.department_id else None
         )
         as_of = datetime.datetime.fromisoformat(self.as_of) if self.as_of else None
         return build_table(

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
-from config.errors import ServiceError
-from config.history import save_tracked
+from core.errors import ServiceError
+from core.history import save_tracked
 from departments.access import access_for
 from departments.models import Department
 from followups.models import FollowUpRound

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from config.text import danish_key
+from core.text import danish_key
 from departments.access import access_for
 from departments.models import Department
 from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate

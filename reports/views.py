@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from config.errors import ServiceError
-from departments.access import access_for
-from departments.models import Department
+from core.errors import ServiceError
+from departments.access import access_for, visible_departments
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
 from reports import rendering, services, spreadsheets
@@ -43,7 +42,7 @@ def _params(request: HttpRequest, year: int) -> tuple[ReportRequest, ReportTable
     department = None
     if request.GET.get("afdeling"):
         department = get_object_or_404(
-            Department.objects.visible_to(user), short_name=request.GET["afdeling"]
+            visible_departments(user), short_name=request.GET["afdeling"]
         )
     as_of = None
     if request.GET.get("pr"):
@@ -86,7 +85,7 @@ def _filename(table: ReportTable, extension: str) -> str:
 def preview(request: HttpRequest, year: int) -> HttpResponse:
     params, table = _params(request, year)
     user = request.user
-    departments = Department.objects.active().visible_to(user).order_by("name")
+    departments = visible_departments(user).active().order_by("name")
     context = document_context(table)
     context.update(
         {

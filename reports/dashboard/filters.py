@@ -7,15 +7,14 @@ import django_filters
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
+from core.queries import AnyOf, order_by_groups
 from followups.filters import (
-    AnyOf,
     BaseListFilter,
     apply_followup_criteria,
     few_recommendation_ids,
     filtered_departments,
     has_followup_criteria,
     on_read_model,
-    order_by_groups,
     progress_criteria,
 )
 from followups.models import FollowUp, FollowUpProgress

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.text import danish_key
+from core.text import danish_key
 from departments.access import access_for
 from departments.models import children_map, descendant_ids
 from followups.models import ActionStatus, FollowUpRound

@@ -12,7 +12,7 @@ from accounts.services import (
     external_identity_link,
     user_sign_on,
 )
-from config.errors import ServiceError
+from core.errors import ServiceError
 from departments.access import access_for
 from departments.models import Membership
 from tests.factories import DepartmentFactory, MembershipFactory, UserFactory

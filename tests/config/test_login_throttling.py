@@ -1,4 +1,5 @@
-"""SECURITY.md cases 10, 17 and 22: log-in throttling behind the proxy (config/security.py)."""
+"""SECURITY.md cases 10, 17 and 22: log-in throttling behind the proxy (core/proxy.py,
+config/security.py)."""
 
 import logging
 
@@ -7,7 +8,7 @@ from django.conf import settings
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from config.security import client_ip
+from core.proxy import client_ip
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -42,11 +42,11 @@ def test_text_search_pages_in_report_order(
     """Matches page after page in the list's order (newest report first, or oldest), the
     count covers every match, and on PostgreSQL the page's rows are read by their pks (the
     plan for rare words: matches from the GIN index)."""
-    from followups import filters
+    from core import queries
     from reports.dashboard import lists
 
     monkeypatch.setattr(lists, "PAGE_SIZE", page_size)
-    monkeypatch.setattr(filters, "walk_pays", lambda expected, window, table: False)
+    monkeypatch.setattr(queries, "walk_pays", lambda expected, window, table: False)
     client.force_login(secretariat)
     params = {"q": "partshøringen", "sort": sort}
     expected = [r.pk for r in sorted(hits, key=key)]
@@ -73,11 +73,11 @@ def test_text_search_pages_in_report_order(
 def test_common_words_walk_the_reports_in_order(client, secretariat, hits, monkeypatch, sort, year):
     """The plan for common words: the reports are walked in order and each row's text is
     tested (here forced): the same pages, also for one year."""
-    from followups import filters
+    from core import queries
     from reports.dashboard import lists
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 5)
-    monkeypatch.setattr(filters, "walk_pays", lambda expected, window, table: True)
+    monkeypatch.setattr(queries, "walk_pays", lambda expected, window, table: True)
     client.force_login(secretariat)
     params = {"q": "partshøringen", "sort": sort, **({"year": year} if year else {})}
     sign = 1 if sort == "oldest" else -1

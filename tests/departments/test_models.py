@@ -11,7 +11,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.lookups import LessThanOrEqual
 from django.test import RequestFactory
 
-from config.text import TEXT_MAX_LENGTH
+from core.text import TEXT_MAX_LENGTH
 from followups import services as followup_services
 from followups.models import StatusUpdate, TargetDateChange
 from tests.factories import UserFactory

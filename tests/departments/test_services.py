@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from departments import services
 from departments.access import GlobalRole, access_for
 from departments.models import Department, Membership

@@ -1,4 +1,4 @@
-"""Sorting the lists by department or theme in Danish order (followups.filters)."""
+"""Sorting the lists by department or theme in Danish order (core.queries, followups.filters)."""
 
 import json
 import random
@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.text import danish_key
+from core import queries
+from core.queries import _walk_sql, order_by_groups
+from core.text import danish_key
 from followups import filters
-from followups.filters import _walk_sql, order_by_groups
 from followups.models import FollowUp
 from recommendations.models import Recommendation
 from tests.factories import (
@@ -65,7 +66,7 @@ def plan(request, monkeypatch, is_postgres):
     if request.param == "walked":
         if not is_postgres:
             pytest.skip("the walk is PostgreSQL's plan")
-        monkeypatch.setattr(filters, "walk_pays", lambda expected, window, table: True)
+        monkeypatch.setattr(queries, "walk_pays", lambda expected, window, table: True)
     return request.param
 
 
@@ -164,7 +165,7 @@ def _nodes(node):
     ],
 )
 def test_walk_pays_when_it_reads_fewer_rows_than_the_sort(expected, window, table, walks):
-    assert filters.walk_pays(expected, window, table) is walks
+    assert queries.walk_pays(expected, window, table) is walks
 
 
 @pytest.mark.postgres
@@ -177,7 +178,7 @@ def test_the_plan_follows_postgresql_estimates(data, monkeypatch):
         seen.append((expected, window, table))
         return True
 
-    monkeypatch.setattr(filters, "walk_pays", spy)
+    monkeypatch.setattr(queries, "walk_pays", spy)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE followups_followup")
     groups = [d.pk for d in data["departments"]]
@@ -302,7 +303,7 @@ def test_recommendation_list_resolves_few_follow_ups_to_their_recommendations(
 
 @pytest.mark.postgres
 def test_estimated_rows_of_a_query_django_knows_to_be_empty():
-    assert filters.estimated_rows(FollowUp.objects.filter(pk__in=[])) == 0
+    assert queries.estimated_rows(FollowUp.objects.filter(pk__in=[])) == 0
 
 
 @pytest.mark.postgres
@@ -317,7 +318,7 @@ def test_council_text_search_walks_except_within_an_unpublished_plans_year(counc
     from followups.filters import FollowUpFilter
     from tests.factories import RoundFactory
 
-    monkeypatch.setattr(filters, "walk_pays", lambda expected, window, table: True)
+    monkeypatch.setattr(queries, "walk_pays", lambda expected, window, table: True)
     published, unpublished = AnnualReportFactory(year=2031), AnnualReportFactory(year=2032)
     RoundFactory(
         report=published, state="published", published_at=datetime.datetime.now(datetime.UTC)
@@ -352,7 +353,7 @@ def test_follow_up_text_search_within_a_year_weighs_the_walk_against_the_year(
         seen.append(table)
         return False
 
-    monkeypatch.setattr(filters, "walk_pays", spy)
+    monkeypatch.setattr(queries, "walk_pays", spy)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE followups_followup")
         cursor.execute("ANALYZE recommendations_recommendation")

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from followups.models import FollowUp, FollowUpProgress, StatusUpdate
 from followups.services import followup_place
 from tests import factories
@@ -195,9 +195,9 @@ def test_the_department_walk_keeps_them_last(
     without a department is still listed (after every department)."""
     if not is_postgres:
         pytest.skip("the walk is PostgreSQL's")
-    from followups import filters
+    from core import queries
 
-    monkeypatch.setattr(filters, "walk_pays", lambda *args: True)
+    monkeypatch.setattr(queries, "walk_pays", lambda *args: True)
     other = factories.FollowUpFactory(
         recommendation=unplaced.recommendation, action="Egen.", state="approved"
     )

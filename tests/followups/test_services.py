@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
-from config.errors import ConflictError, ServiceError
+from core.errors import ConflictError, ServiceError
 from followups import services
 from followups.models import (
     FollowUp,

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from config.errors import ConflictError
+from core.errors import ConflictError
 from followups import services
 from followups.models import FollowUp, StatusUpdate
 from tests.factories import DepartmentFactory, MembershipFactory
@@ -344,7 +344,7 @@ def test_workflow_post_without_version_changes_nothing(client, plan, officer):
 
 
 def test_text_over_the_limit_is_refused_with_a_danish_message(client, plan, officer):
-    from config.text import TEXT_MAX_LENGTH
+    from core.text import TEXT_MAX_LENGTH
 
     client.force_login(officer)
     url = reverse("followups:edit", args=[plan.followup.pk])
@@ -358,7 +358,7 @@ def test_text_over_the_limit_is_refused_with_a_danish_message(client, plan, offi
 
 def test_line_breaks_count_as_one_as_in_the_browser(client, plan, officer):
     """A textarea sends each line break as CR LF; the browser's maxlength counts it once."""
-    from config.text import TEXT_MAX_LENGTH
+    from core.text import TEXT_MAX_LENGTH
 
     lines = ["- " + "x" * 97] * 99  # 99 characters and a line break each
     typed = "\r\n".join(lines) + "\r\n" + "x" * (TEXT_MAX_LENGTH - 99 * 100)

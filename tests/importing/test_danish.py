@@ -3,7 +3,7 @@
 import pytest
 from django.utils import translation
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from importing.services import import_preview
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from config.errors import ConflictError, ServiceError
+from core.errors import ConflictError, ServiceError
 from departments.models import Department
 from followups.models import FollowUp, FollowUpRound, StatusUpdate
 from importing import services

@@ -314,25 +314,6 @@ def test_the_model_moved_apps_but_kept_its_tables():
     assert history == "recommendations_historicalimporteddocument"
 
 
-def test_the_recommendations_app_does_not_import_followups():
-    """Layers (STYLE.md): recommendations sits below followups and the import."""
-    import ast
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2] / "recommendations"
-    for path in root.rglob("*.py"):
-        if "migrations" in path.parts:
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                names = [node.module or ""]
-            for name in names:
-                assert not name.startswith(("followups", "importing", "reports")), (path, name)
-
-
 def test_free_text_statuses_get_the_status_chosen_in_the_preview(client, secretariat):
     from followups.models import StatusUpdate
     from tests.importing.documents import municipal_docx

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
-from config.errors import ConflictError, ServiceError
+from core.errors import ConflictError, ServiceError
 from recommendations import services
 from recommendations.models import Recommendation, RecommendationDepartment, Theme
 from tests.factories import (

@@ -6,7 +6,7 @@ import pytest
 from django.http import FileResponse
 from django.urls import reverse
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from followups.services import round_publish
 from reports.models import ReportEdition
 from reports.services import edition_archive

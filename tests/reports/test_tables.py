@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from config.history import save_tracked
+from core.history import save_tracked
 from departments.access import system_user
 from departments.models import Department
 from reports.tables import ORGANISATION_HEADING, UNPLACED_NAME, build_table

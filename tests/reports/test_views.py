@@ -145,7 +145,7 @@ def test_preview_as_of_a_past_date(client, report_data, secretariat):
 
     from django.utils import timezone
 
-    from config.history import save_tracked
+    from core.history import save_tracked
 
     followup = report_data.dept_followup
     save_tracked(followup, actor=secretariat)

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from followups.management.commands._rounds import (
     add_user_argument,
     annual_report,

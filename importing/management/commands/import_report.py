@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 from departments.access import GlobalRole, access_for
 from departments.services import user_set_global_roles
 from followups.models import ActionStatus

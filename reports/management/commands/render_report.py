@@ -13,8 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from departments.access import system_user
-from departments.models import Department
+from departments.access import system_user, visible_departments
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
 from reports import spreadsheets
@@ -77,7 +76,7 @@ class Command(BaseCommand):
         department = None
         if options["department"]:
             department = (
-                Department.objects.visible_to(user)
+                visible_departments(user)
                 .filter(short_name__iexact=options["department"].strip())
                 .first()
             )

@@ -1,15 +1,15 @@
 """Admin base: every admin save goes through a service, never a raw model save."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpRequest, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
-from config.errors import ServiceError
-from config.forms import LongTextField
+from core.errors import ServiceError
+from core.forms import LongTextField
 
 
 class VersionedAdminForm(forms.ModelForm):
@@ -90,7 +90,3 @@ def run_action(modeladmin, request, queryset, service, **kwargs) -> None:
             modeladmin.message_user(request, f"{obj}: {message}", messages.ERROR)
     if done:
         modeladmin.message_user(request, f"{done} ✓", messages.SUCCESS)
-
-
-admin.site.site_header = "Opfølgning"
-admin.site.site_title = "Opfølgning"

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
-from config.errors import ServiceError
+from core.errors import ServiceError
 
 
 def save_tracked(

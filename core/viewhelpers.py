@@ -7,7 +7,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from config.errors import ConflictError, ServiceError
+from core.errors import ConflictError, ServiceError
 
 T = TypeVar("T")
 
@@ -73,16 +73,16 @@ def history_page(
     name: str,
     obj,
     entries: Callable[[Any], list],
+    can_restore: bool,
     restore: Callable[..., Any] | None = None,
     history_id: int | None = None,
     done_url: str = "",
 ) -> HttpResponse:
     """A history page; with `restore`, first restore `history_id` through that service.
 
+    `can_restore`: whether the page offers restoring (the caller asks the access rule).
     A refused restore shows the page again with the message (422); a restore redirects back.
     """
-    from departments.access import access_for  # config sits below departments
-
     error = None
     if restore is not None:
         try:
@@ -94,7 +94,7 @@ def history_page(
     context = {
         name: obj,
         "entries": entries(obj),
-        "can_restore": access_for(request.user).is_secretariat,
+        "can_restore": can_restore,
         "error": error,
     }
     return render(request, template, context, status=422 if error else 200)

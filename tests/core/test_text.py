@@ -1,4 +1,4 @@
-from config.text import danish_key
+from core.text import danish_key
 
 
 def test_danish_letters_sort_last_in_danish_order():

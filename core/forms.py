@@ -4,7 +4,7 @@ length limit of free text."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.text import TEXT_MAX_LENGTH, normalise_newlines
+from core.text import TEXT_MAX_LENGTH, normalise_newlines
 
 MSG_TEXT_TOO_LONG = _(
     "The text can be at most %(limit_value)s characters long (a line break counts as one); "

@@ -3,8 +3,8 @@
 from django import forms
 from django.template.loader import render_to_string
 
-from config.forms import DkfdsFormMixin, LongTextField
-from config.text import TEXT_MAX_LENGTH
+from core.forms import DkfdsFormMixin, LongTextField
+from core.text import TEXT_MAX_LENGTH
 
 
 class SampleForm(DkfdsFormMixin, forms.Form):
