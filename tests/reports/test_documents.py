@@ -1,4 +1,4 @@
-from config.text import danish_key
+from core.text import danish_key
 from reports.documents import NO_STATUS, status_chart
 from reports.tables import UNPLACED_NAME, build_table
 from tests import factories
