@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -371,3 +372,25 @@ def test_the_worker_stops_a_rendering_over_the_timeout(
     assert ReportRendering.objects.get().state == "failed"
     page = client.get(status_url, headers={"HX-Request": "true"}).content.decode()
     assert "Det tog mere end 1 sekunder at lave PDF" in page
+
+
+def pdf_text(body: bytes) -> str:
+    import pypdf
+
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(body)).pages)
+
+
+def test_the_shared_rendering_prints_none_of_the_dates_asked_for(client, report_data, council):
+    """Every date with the same content gets the same file, so the file shows no date: not
+    the first one asked for, which would be wrong for the other fourteen."""
+    dates = fifteen_dates(shift_history_back(60))
+    client.force_login(council)
+    for day in (dates[0], dates[-1]):
+        response = client.get(url("pdf", pr=day))
+        assert response.status_code == 200
+        text = pdf_text(b"".join(response.streaming_content))
+        assert "Fast skabelon." in text  # the content
+        assert not re.search(r"Status pr\. \d", text)  # "Status pr. 7. oktober 2026"
+    # The preview of a date does say which date it shows.
+    preview = client.get(url("preview", pr=dates[0])).content.decode()
+    assert re.search(r"Status pr\. \d", preview)
