@@ -231,6 +231,65 @@ def test_admin_status_save_over_a_change_made_meanwhile_is_refused(
     assert StatusUpdate.objects.get().history.first().history_user == secretariat
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_admin_first_status_saved_at_the_same_instant_as_another_is_refused(
+    admin_client_secretariat, approved_followup, plan, secretariat, officer, monkeypatch
+):
+    """Another first status commits after the add form's uniqueness check has passed: the
+    version 0 the add page carries refuses the admin's save instead of overwriting it."""
+    import threading
+
+    from django.db import connection
+
+    from followups import admin as followups_admin
+    from followups import services
+    from followups.models import StatusUpdate
+
+    status_round = services.round_open(
+        actor=secretariat,
+        report=plan.report,
+        name="Status",
+        kind="status",
+        deadline=datetime.date(2031, 12, 1),
+    )
+    save = followups_admin.status_update_save
+
+    def officer_saves_first():
+        try:
+            services.status_update_save(
+                followup=approved_followup,
+                round=status_round,
+                actor=officer,
+                status="done",
+                text="Fra sagsbehandleren",
+                expected_version=0,
+            )
+        finally:
+            connection.close()
+
+    def another_first_status_meanwhile(**kwargs):
+        other = threading.Thread(target=officer_saves_first)  # its own connection, committed
+        other.start()
+        other.join()
+        return save(**kwargs)
+
+    monkeypatch.setattr(followups_admin, "status_update_save", another_first_status_meanwhile)
+    data = {
+        "followup": approved_followup.pk,
+        "round": status_round.pk,
+        "status": "in_progress",
+        "text": "Fra admin",
+        "expected_version": 0,
+    }
+    response = admin_client_secretariat.post(
+        reverse("admin:followups_statusupdate_add"), data, follow=True
+    )
+    assert "ændret af en anden" in response.content.decode()
+    update = StatusUpdate.objects.get()
+    assert (update.text, update.version, update.history.count()) == ("Fra sagsbehandleren", 1, 1)
+
+
 def test_admin_text_field_counts_line_breaks_once(admin_client_secretariat, plan):
     url = reverse("admin:followups_followup_change", args=[plan.followup.pk])
     lines = "\r\n".join(["x" * 99] * 100)  # 9,999 characters and 99 line breaks
