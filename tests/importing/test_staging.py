@@ -67,3 +67,26 @@ def test_a_symbolic_link_is_refused(folder, tmp_path):
     folder.symlink_to(target)
     with pytest.raises(ImproperlyConfigured, match="symbolic link"):
         staging.stage(b"data")
+
+
+def test_a_folder_swapped_for_a_link_after_staging_is_refused_when_read(folder, tmp_path):
+    """The commit reads the staged file again: the folder is checked then too, so a file
+    swapped in through a link (or a folder opened to others) is never imported."""
+    token = staging.stage(b"previewed")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (elsewhere / f"{token}.upload").write_bytes(b"swapped")
+    folder.rename(tmp_path / "moved")
+    folder.symlink_to(elsewhere)
+    with pytest.raises(ImproperlyConfigured, match="symbolic link"):
+        staging.load(token)
+    with pytest.raises(ImproperlyConfigured, match="symbolic link"):
+        staging.discard(token)
+    assert (elsewhere / f"{token}.upload").exists()
+
+
+def test_a_folder_opened_to_others_after_staging_is_refused_when_read(folder):
+    token = staging.stage(b"previewed")
+    folder.chmod(0o777)
+    with pytest.raises(ImproperlyConfigured, match="mode"):
+        staging.load(token)
