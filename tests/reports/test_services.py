@@ -255,3 +255,43 @@ def test_the_renderings_admin_pages_load(client, failed, secretariat, report_dat
         assert client.get(changelist).status_code == 200
     change = reverse("admin:reports_editionrendering_change", args=[failed.pk])
     assert client.get(change).status_code == 200
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Django 5.2 logs a failed robust on_commit callback with func.__qualname__, which "
+    "functools.partial lacks: the AttributeError escapes and publishing answers 500",
+)
+@pytest.mark.django_db(transaction=True)  # publishing really commits; its callbacks run then
+def test_a_queue_that_cannot_be_reached_leaves_the_round_published_and_the_edition_waiting(
+    client, report_data, secretariat, monkeypatch, caplog
+):
+    """The edition's task is queued after the publication commits; if the queue fails then,
+    the secretariat still gets the round page, not an error for a publication that stands."""
+
+    class UnreachableQueue:
+        def enqueue(self, **kwargs):
+            raise RuntimeError("the task queue cannot be reached")
+
+    monkeypatch.setattr(services, "render_edition", UnreachableQueue())
+    client.force_login(secretariat)
+    path = reverse("followups:round_publish", args=[report_data.status_round.pk])
+    response = client.post(path)
+    assert response.status_code == 302
+    report_data.status_round.refresh_from_db()
+    assert report_data.status_round.state == FollowUpRound.State.PUBLISHED
+    rendering = EditionRendering.objects.get(round=report_data.status_round)
+    assert rendering.state == EditionRendering.State.PENDING
+    assert any("the task queue cannot be reached" in r.getMessage() for r in caplog.records)
+
+
+def test_only_the_secretariat_may_try_an_edition_again_also_through_the_service(
+    failed, council, manager
+):
+    from django.core.exceptions import PermissionDenied
+
+    for actor in (council, manager):
+        with pytest.raises(PermissionDenied):
+            services.edition_retry(rendering=failed, actor=actor)
+    failed.refresh_from_db()
+    assert (failed.state, failed.attempts) == (EditionRendering.State.FAILED, 1)
