@@ -9,7 +9,6 @@ times. A failed edition is shown to the secretariat and never undoes the publica
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
 import logging
 
@@ -114,9 +113,12 @@ def edition_schedule(*, round: FollowUpRound, actor) -> EditionRendering:
 def _enqueue_on_commit(rendering: EditionRendering) -> None:
     # robust: a queue that cannot be reached must not turn a committed publication into an
     # error page; the edition stays pending and the secretariat can try again.
-    transaction.on_commit(
-        functools.partial(render_edition.enqueue, rendering_id=rendering.pk), robust=True
-    )
+    # A named function, not functools.partial: Django logs a failed robust callback by its
+    # __qualname__, which a partial lacks (the logging itself would then raise).
+    def enqueue() -> None:
+        render_edition.enqueue(rendering_id=rendering.pk)
+
+    transaction.on_commit(enqueue, robust=True)
 
 
 def _retry_later(rendering: EditionRendering) -> None:
@@ -125,7 +127,11 @@ def _retry_later(rendering: EditionRendering) -> None:
     if backend.supports_defer:
         delay = datetime.timedelta(seconds=RETRY_DELAY_SECONDS * rendering.attempts)
         queued = render_edition.using(run_after=timezone.now() + delay)
-    transaction.on_commit(functools.partial(queued.enqueue, rendering_id=rendering.pk), robust=True)
+
+    def enqueue() -> None:
+        queued.enqueue(rendering_id=rendering.pk)
+
+    transaction.on_commit(enqueue, robust=True)
 
 
 def _failure_message(exc: Exception) -> str:

@@ -257,11 +257,6 @@ def test_the_renderings_admin_pages_load(client, failed, secretariat, report_dat
     assert client.get(change).status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Django 5.2 logs a failed robust on_commit callback with func.__qualname__, which "
-    "functools.partial lacks: the AttributeError escapes and publishing answers 500",
-)
 @pytest.mark.django_db(transaction=True)  # publishing really commits; its callbacks run then
 def test_a_queue_that_cannot_be_reached_leaves_the_round_published_and_the_edition_waiting(
     client, report_data, secretariat, monkeypatch, caplog
