@@ -405,6 +405,11 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         )
 
 
+# The department column of a follow-up awaiting placement in the council's table and its
+# exports (always Danish, like the table); the importer reads it back as "no department".
+UNPLACED_NAME = "Afventer placering"
+
+
 class FollowUp(models.Model):
     """One department's answer to one recommendation: "Opfølgning – Hvad gør vi?"."""
 

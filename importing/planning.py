@@ -16,8 +16,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from departments.models import Department, department_children, descendant_ids
-from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
+from followups.models import UNPLACED_NAME, ActionStatus, FollowUp, FollowUpRound, StatusUpdate
 from importing.parsing import (
+    ActionItem,
     Item,
     ParsedDocument,
     Row,
@@ -43,6 +44,10 @@ MSG_INACTIVE_DEPARTMENT = gettext_lazy(
     "without that department."
 )
 MSG_NEW_DEPARTMENT = gettext_lazy("%(where)s: the department “%(name)s” will be created.")
+MSG_MARKED_UNPLACED = gettext_lazy(
+    "%(where)s: the action “%(text)s” is marked as awaiting placement in the document; it is "
+    "imported as awaiting placement, for the secretariat to place."
+)
 MSG_UNASSIGNED = gettext_lazy(
     "%(where)s: the action “%(text)s” names no department; it is imported as awaiting "
     "placement, for the secretariat to place."
@@ -126,6 +131,19 @@ WORD_RE = re.compile(r"\w+")
 def department_key(text: str) -> str:
     """Names match ignoring case, spacing and punctuation: 'Natur- og Byg' is 'natur og byg'."""
     return re.sub(r"[\W_]+", "", text.casefold())
+
+
+# The label the council's table and its exports give a line awaiting placement (Danish, and
+# the English of a translated page copied into a document).
+UNPLACED_KEYS = frozenset({department_key(UNPLACED_NAME), department_key("Awaiting placement")})
+
+
+def marked_unplaced(text: str) -> str | None:
+    """'Afventer placering: Vi …' → 'Vi …': the line is awaiting placement, not a department's."""
+    match = PREFIX_RE.match(text)
+    if match and department_key(match.group("label")) in UNPLACED_KEYS:
+        return match.group("rest").strip()
+    return None
 
 
 def _words(text: str) -> list[str]:
@@ -675,10 +693,25 @@ class _Planner:
     def _actions(self, row: Row, section: PlannedSection, rec: PlannedRecommendation) -> None:
         current: PlannedDepartment | None = None
         current_pos: SourcePos | None = None
+        # An "Afventer placering:" label line: its bullets below it in the cell are one line
+        # awaiting placement, as the export wrote them (the follow-up once they are planned).
+        marked: list[PlannedFollowUp] | None = None
         for action in row.actions:
             if action.pos != current_pos:
-                current, current_pos = None, action.pos
+                current, current_pos, marked = None, action.pos, None
             item: Item | None = Item(action.text, action.bullet)
+            unplaced_rest = marked_unplaced(action.text)
+            if unplaced_rest is not None or (marked is not None and action.bullet):
+                if unplaced_rest is not None:
+                    item = split_item(unplaced_rest)
+                    if not action.bullet:
+                        marked = []
+                    if item is None:
+                        continue
+                    item.bullet = item.bullet or action.bullet
+                self._marked_unplaced(rec, item, action, marked)
+                continue
+            marked = None
             prefixed = self.index.prefix(action.text)
             department: PlannedDepartment | None
             if prefixed is not None:
@@ -746,6 +779,35 @@ class _Planner:
                 self._status(followup, action.status, action.pos)
         if row.status and not row.actions:
             self.warn(row.pos, MSG_STATUS_WITHOUT_FOLLOWUP)
+
+    def _marked_unplaced(
+        self,
+        rec: PlannedRecommendation,
+        item: Item,
+        action: ActionItem,
+        marked: list[PlannedFollowUp] | None,
+    ) -> None:
+        """A line the document marks as awaiting placement (the report's own export): the
+        line already imported stays where it is (placed since, or still waiting); a new one
+        awaits placement, together with the other bullets of its label line."""
+        owner = self._owner(rec, item)
+        if owner is not None:
+            if owner.department_id is None:
+                followup = rec.followup_for(None, existing=owner)
+            else:
+                followup = rec.followup_for(self._planned_department(owner.department))
+                self._existing_followup(rec, followup)
+        elif marked:
+            followup = marked[0]
+        else:
+            followup = PlannedFollowUp(department=None)
+            rec.followups.append(followup)
+            if marked is not None:
+                marked.append(followup)
+            self.warn(action.pos, MSG_MARKED_UNPLACED, text=_shorten(item.text))
+        followup.items.append(item)
+        if action.status and not followup.status_pos:
+            self._status(followup, action.status, action.pos)
 
     def _owner(self, rec: PlannedRecommendation, item: Item) -> FollowUp | None:
         if rec.existing is None:

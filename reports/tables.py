@@ -21,7 +21,7 @@ from typing import Any
 from core.text import danish_key
 from departments.access import access_for
 from departments.models import Department
-from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
+from followups.models import UNPLACED_NAME, ActionStatus, FollowUp, FollowUpRound, StatusUpdate
 from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment, Theme
 
 # Raise when the document templates change in a way that changes rendered output: it is
@@ -41,10 +41,6 @@ STATUS_LABELS_DA = {
     ActionStatus.DROPPED: "Ikke gennemført",
     ActionStatus.NOT_ASSESSED: "Ikke vurderet",
 }
-
-# The department column of a follow-up awaiting placement (an imported action line whose
-# department the secretariat has not chosen yet). The importer reads it back as such.
-UNPLACED_NAME = "Afventer placering"
 
 MARK_NEW = "new"
 MARK_CHANGED = "changed"
