@@ -37,8 +37,15 @@ MSG_NO_SECTION = _(
 MSG_SKIPPED_TABLE = _(
     "%(where)s: the table has no header row Tema | Anbefaling | Opfølgning and is skipped."
 )
-MSG_NO_THEME = _("%(where)s: the row has no theme and no row above to continue; it is skipped.")
+MSG_NO_THEME = _(
+    "%(where)s: the row has no theme and no row above to continue. Write the theme in the "
+    "first column; nothing has been imported."
+)
 MSG_NO_TEXT = _("%(where)s: the theme “%(theme)s” has no recommendation text; the row is skipped.")
+MSG_NO_TEXT_REFUSED = _(
+    "%(where)s: the theme “%(theme)s” has follow-up text but no recommendation text. Write the "
+    "recommendation in the second column; nothing has been imported."
+)
 
 SECTION_RE = re.compile(
     r"^\s*anbefalinger\s+og\s+handlinger,?\s+(?:som|der)\s+vedr(?:ø|oe|o)rer\s+"
@@ -294,8 +301,8 @@ class _Walker:
             if self.row is None:
                 if text.empty and actions.empty and not status:
                     return
-                self.doc.warnings.append(Warning(pos, MSG_NO_THEME % {"where": pos}))
-                return
+                # Its text would belong to no recommendation: refused rather than dropped.
+                raise ImportRefused(MSG_NO_THEME, where=str(pos))
             # A row whose first cells are empty continues the row above (a Word page break).
             self.row.recommendation.extend(text.items)
             if action_items:
@@ -325,7 +332,10 @@ class _Walker:
         for section in self.doc.sections:
             kept = []
             for row in section.rows:
+                if not row.recommendation and (row.actions or row.status):
+                    raise ImportRefused(MSG_NO_TEXT_REFUSED, where=str(row.pos), theme=row.theme)
                 if not row.recommendation:
+                    # A theme alone (a heading row): nothing else to keep.
                     self.doc.warnings.append(
                         Warning(row.pos, MSG_NO_TEXT % {"where": row.pos, "theme": row.theme})
                     )

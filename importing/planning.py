@@ -27,6 +27,7 @@ from importing.parsing import (
     render_items,
     split_item,
 )
+from importing.security import ImportRefused
 from recommendations.models import (
     AnnualReport,
     Recommendation,
@@ -98,10 +99,16 @@ MSG_FREE_STATUSES = gettext_lazy(
     "text is kept with the status “%(status)s”."
 )
 MSG_STATUS_WITHOUT_FOLLOWUP = gettext_lazy(
-    "%(where)s: a status without any follow-up action is not imported."
+    "%(where)s: the status “%(text)s” has no follow-up action to belong to. Write the action "
+    "in the Opfølgning column; nothing has been imported."
+)
+MSG_STATUSES_JOINED = gettext_lazy(
+    "%(where)s: %(department)s already has a status from an earlier row of this "
+    "recommendation; this row's status is added to its text: “%(text)s”."
 )
 MSG_DROPPED_WITHOUT_REASON = gettext_lazy(
-    "%(where)s: the status “not carried out” needs a reason after the colon; it is not imported."
+    "%(where)s: the status “not carried out” needs a reason after the colon; its text is kept "
+    "as a free-text status."
 )
 MSG_STATUS_EXISTS = gettext_lazy(
     "%(where)s: %(department)s already has a status in “%(round)s”; it is kept."
@@ -727,8 +734,8 @@ class _Planner:
                     if self._concerns(rec, department):
                         followup = rec.followup_for(department)
                         self._existing_followup(rec, followup)
-                        if action.status and not followup.status_pos:
-                            self._status(followup, action.status, action.pos)
+                        if action.status:
+                            self._add_status(followup, action.status, action.pos)
                     continue
                 item.bullet = item.bullet or action.bullet
             else:
@@ -775,10 +782,14 @@ class _Planner:
                     if not warned:
                         self.warn(action.pos, MSG_UNASSIGNED, text=_shorten(action.text))
             followup.items.append(item)
-            if action.status and not followup.status_pos:
-                self._status(followup, action.status, action.pos)
+            if action.status:
+                self._add_status(followup, action.status, action.pos)
         if row.status and not row.actions:
-            self.warn(row.pos, MSG_STATUS_WITHOUT_FOLLOWUP)
+            # A status cell whose row (and the rows it continues) has no action: it belongs
+            # to nothing that can be imported, and is not dropped either.
+            raise ImportRefused(
+                MSG_STATUS_WITHOUT_FOLLOWUP, where=str(row.pos), text=_shorten(row.status)
+            )
 
     def _marked_unplaced(
         self,
@@ -806,8 +817,8 @@ class _Planner:
                 marked.append(followup)
             self.warn(action.pos, MSG_MARKED_UNPLACED, text=_shorten(item.text))
         followup.items.append(item)
-        if action.status and not followup.status_pos:
-            self._status(followup, action.status, action.pos)
+        if action.status:
+            self._add_status(followup, action.status, action.pos)
 
     def _owner(self, rec: PlannedRecommendation, item: Item) -> FollowUp | None:
         if rec.existing is None:
@@ -825,6 +836,30 @@ class _Planner:
             if existing.department_id == department.pk:
                 followup.existing, followup.create = existing, False
                 return
+
+    def _add_status(self, followup: PlannedFollowUp, text: str, pos: SourcePos | None) -> None:
+        """The status of a row's line; several rows of one follow-up (continuation rows, one
+        department's lines over several rows) each keep their words: the first gives the
+        status, the lines of the others not already in its text are added to it (with their
+        status word if it differs)."""
+        if not followup.status_pos:
+            self._status(followup, text, pos)
+            return
+        value, rest, _label = parse_status(text, self.labels)
+        new = rest if value is not None and value == followup.status else text
+        have = {" ".join(line.split()) for line in followup.status_text.splitlines()}
+        added = []
+        for line in new.splitlines():
+            line = " ".join(line.split())
+            if line and line not in have:
+                added.append(line)
+                have.add(line)
+        if not added:
+            return  # the same cell, read again for another line of its row
+        followup.status_text = "\n".join([t for t in [followup.status_text] if t] + added)
+        self.warn(
+            pos, MSG_STATUSES_JOINED, department=followup.label, text=_shorten(" ".join(added))
+        )
 
     def _status(self, followup: PlannedFollowUp, text: str, pos: SourcePos | None) -> None:
         value, rest, _label = parse_status(text, self.labels)

@@ -179,3 +179,54 @@ def test_csv_separator_follows_the_header_even_with_commas_in_the_text():
     ]
     doc = parse_document("fil.csv", make_csv(rows, delimiter=";"))
     assert doc.sections[0].rows[0].theme == "Dialog, tone"
+
+
+STATUS_HEADER = [*HEADER, "Status 2019"]
+
+
+def test_a_row_without_theme_and_nothing_above_is_refused_not_dropped():
+    data = make_docx(
+        [ORG, [HEADER, ["", "Svar hurtigere.", "Natur og Byg svarer inden for 14 dage."]]]
+    )
+    with pytest.raises(ImportRefused) as exc:
+        parse_document("plan.docx", data)
+    assert "table 1, row 2" in str(exc.value.message)
+    assert "nothing has been imported" in str(exc.value.message)
+
+
+def test_a_theme_with_actions_but_no_recommendation_text_is_refused():
+    data = make_docx([ORG, [HEADER, ["Svartider", "", "Natur og Byg svarer hurtigere."]]])
+    with pytest.raises(ImportRefused) as exc:
+        parse_document("plan.docx", data)
+    assert "Svartider" in str(exc.value.message)
+
+
+def test_a_theme_alone_is_a_heading_row_and_is_skipped_with_a_warning():
+    data = make_docx(
+        [
+            ORG,
+            [
+                HEADER,
+                ["Svartider", "", ""],
+                ["Dialog", "Ring før brevet.", "Natur og Byg ringer."],
+            ],
+        ]
+    )
+    doc = parse_document("plan.docx", data)
+    assert [r.theme for s in doc.sections for r in s.rows] == ["Dialog"]
+    assert any("Svartider" in w.message for w in doc.warnings)
+
+
+def test_a_status_continued_on_the_next_row_stays_with_the_last_line():
+    data = make_docx(
+        [
+            ORG,
+            [
+                STATUS_HEADER,
+                ["Dialog", "Ring før brevet.", "Natur og Byg ringer.", "Gennemført: Det sker."],
+                ["", "", "", "Også om aftenen."],
+            ],
+        ]
+    )
+    row = parse_document("plan.docx", data).sections[0].rows[0]
+    assert row.actions[-1].status == "Gennemført: Det sker.\nOgså om aftenen."

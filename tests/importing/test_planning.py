@@ -13,6 +13,7 @@ from importing.planning import (
     near_identical,
     text_difference,
 )
+from importing.security import ImportRefused
 from importing.services import import_commit, import_preview
 from recommendations.models import Recommendation
 from tests import factories
@@ -21,6 +22,7 @@ from tests.importing.documents import (
     AKB,
     HEADER,
     LT,
+    MUNICIPAL_PLAN,
     ORG,
     make_csv,
     make_docx,
@@ -142,7 +144,18 @@ def test_nothing_is_lost_and_statuses_stay_with_their_lines(secretariat):
     # Free text is kept with the status "not assessed"; "<status>: …" keeps its status.
     assert (None, "not_assessed", "Tjeklisten er sendt i høring.") in statuses
     assert (None, "in_progress", "Første hold er holdt.") in statuses
-    assert (LT, "done", "Proceduren er i brug.") in statuses
+    # Two rows of one department's follow-up: the first row's status, the second's text
+    # added to it (a status per follow-up and round; no row's words dropped).
+    assert (LT, "done", "Proceduren er i brug.\nUndervisningen er planlagt til efteråret.") in (
+        statuses
+    )
+    assert any("added to its text" in w for w in status.plan.summary()["warnings"])
+    # Every status cell of the document is in the database, word for word.
+    texts = "\n".join(text for _d, _s, text in statuses)
+    cells = [c for _s, recs in MUNICIPAL_PLAN for *_x, st in recs for c in st if c]
+    assert cells
+    for cell in cells:
+        assert cell.split(": ", 1)[-1] in texts, cell
     assert (LT, "not_assessed", "Skabelonerne er gennemgået og forenklet.") in statuses
     assert any("free text" in w for w in status.plan.summary()["warnings"])
     # Every follow-up given a status in the document has it in the database.
@@ -347,3 +360,55 @@ def test_the_commit_writes_exactly_the_preview(secretariat, name, data, create):
     again = preview(data, name=name, create=create)
     assert again.details()["followups_created"] == 0
     assert again.details()["statuses_created"] == 0
+
+
+STATUS_HEADER = [*HEADER, "Status 2019"]
+
+
+@pytest.mark.django_db
+def test_a_continued_status_of_a_row_with_two_lines_keeps_every_word(secretariat):
+    factories.DepartmentFactory(name="Natur og Byg", short_name="NB")
+    plan = commit(
+        secretariat,
+        make_docx(
+            [
+                section("Natur og Byg"),
+                [
+                    HEADER,
+                    ["Dialog", "Ring før brevet.", "- Vi ringer.\n- Vi skriver bagefter."],
+                ],
+            ]
+        ),
+    )
+    factories.RoundFactory(report=plan.report, kind=FollowUpRound.Kind.STATUS, name="Status")
+    data = make_docx(
+        [
+            section("Natur og Byg"),
+            [
+                STATUS_HEADER,
+                [
+                    "Dialog",
+                    "Ring før brevet.",
+                    "- Vi ringer.\n- Vi skriver bagefter.",
+                    "Gennemført: Det sker.",
+                ],
+                ["", "", "", "Også om aftenen."],
+            ],
+        ]
+    )
+    commit(secretariat, data, name="status.docx")
+    (status,) = StatusUpdate.objects.all()
+    assert (status.status, status.text) == ("done", "Det sker.\nOgså om aftenen.")
+
+
+@pytest.mark.django_db
+def test_a_status_without_any_action_refuses_the_import(secretariat):
+    data = make_docx(
+        [ORG, [STATUS_HEADER, ["Dialog", "Ring før brevet.", "", "Gennemført: Det sker."]]]
+    )
+    with pytest.raises(ImportRefused) as exc:
+        preview(data)
+    assert "Det sker." in str(exc.value.message)
+    with pytest.raises(ImportRefused):
+        commit(secretariat, data)
+    assert not FollowUp.objects.exists()
