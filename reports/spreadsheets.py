@@ -48,9 +48,16 @@ def formula_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def to_csv(table: ReportTable) -> str:
+# Danish Excel splits a CSV on semicolons (the list separator where the comma is the decimal
+# sign); `,` is kept for other programs (the download's ?sep=,).
+CSV_SEPARATORS = (";", ",")
+
+
+def to_csv(table: ReportTable, separator: str = ";") -> str:
+    if separator not in CSV_SEPARATORS:
+        raise ValueError(f"unsupported CSV separator {separator!r}")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=separator, lineterminator="\r\n")
     for row in table_rows(table):
         writer.writerow([formula_safe(value) for value in row])
     return buffer.getvalue()

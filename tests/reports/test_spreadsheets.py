@@ -56,7 +56,10 @@ def test_csv_is_formula_safe(report_data, secretariat):
     report_data.dept_followup.save()
     dangerous = ("=", "+", "-", "@", "\t", "\r")
     rows = list(
-        csv.reader(io.StringIO(to_csv(build_table(report=report_data.report, user=secretariat))))
+        csv.reader(
+            io.StringIO(to_csv(build_table(report=report_data.report, user=secretariat))),
+            delimiter=";",
+        )
     )
     assert rows[0] == [ORGANISATION_HEADING, "", "", ""]
     for row in rows:
@@ -74,7 +77,7 @@ def test_spreadsheets_keep_the_ombudsmans_order(report_data, secretariat):
     table = build_table(report=report_data.report, user=secretariat)
     texts = [row[1] for row in table_rows(table) if row[1] and row[0] != "Tema"]
     assert texts == ["- Borgere kommer ikke igennem.", "Nr. 3.", "Nr. 4.", "Svar bør forklare."]
-    csv_rows = list(csv.reader(io.StringIO(to_csv(table))))
+    csv_rows = list(csv.reader(io.StringIO(to_csv(table, ","))))
     assert [r[1].removeprefix("'") for r in csv_rows if r[1] and r[0] != "Tema"] == texts
     sheet = openpyxl.load_workbook(io.BytesIO(to_xlsx(table))).active
     assert [r[1] for r in sheet.iter_rows(values_only=True) if r[1] and r[0] != "Tema"] == texts

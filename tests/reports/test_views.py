@@ -77,8 +77,15 @@ def test_csv_and_xlsx_downloads(client, report_data, secretariat):
     response = client.get(url("csv", runde=report_data.status_round.pk))
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # Semicolons and a byte-order mark: Danish Excel opens it in columns, as UTF-8.
+    assert response.content.startswith("\ufeff".encode())
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[1] == "Tema;Anbefaling;Opfølgning;Status"
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[1] == ["Tema", "Anbefaling", "Opfølgning", "Status"]
+    # ?sep=, for programs that want commas; the same cells.
+    comma = client.get(url("csv", runde=report_data.status_round.pk, sep=","))
+    assert list(csv.reader(io.StringIO(comma.content.decode("utf-8-sig")))) == rows
     response = client.get(url("xlsx"))
     assert response.content[:2] == b"PK"
 
