@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import translation
@@ -33,6 +34,21 @@ _CHAIN_STEPS = 5
 
 # POSTs a read-only user may still make: leaving, and choosing a language.
 READ_ONLY_ALLOWED_POSTS = {"logout", "set_language", "login"}
+
+
+class ChosenLanguageMiddleware(LocaleMiddleware):
+    """Danish unless the user chose another language (the footer's menu, kept in the language
+    cookie). Django's LocaleMiddleware would follow the browser's Accept-Language header, so
+    a browser set to English got English; the product is Danish by default."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = translation.get_supported_language_variant(chosen) if chosen else None
+        except LookupError:
+            language = None
+        translation.activate(language or settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
 
 
 class NoStoreForAuthenticatedMiddleware:

@@ -11,6 +11,9 @@ def english_messages():
 
 @pytest.fixture
 def client(client):
-    """Requests ask for English, so responses can be matched against the source messages."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    """The user chose English (the language cookie), so responses can be matched against the
+    source messages."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client

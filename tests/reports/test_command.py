@@ -23,7 +23,7 @@ def test_render_report_writes_each_format(report_data, tmp_path, extension):
     elif extension == "xlsx":
         assert data[:2] == b"PK"
     else:
-        rows = list(csv.reader(output.open(encoding="utf-8-sig")))
+        rows = list(csv.reader(output.open(encoding="utf-8-sig"), delimiter=";"))
         assert rows[1] == ["Tema", "Anbefaling", "Opfølgning", "Status"]
         assert "Gennemført: Telefontiden er udvidet." in rows[3]
 
