@@ -208,6 +208,17 @@ def test_recommendation_taller_than_a_page_renders(report_data, secretariat):
     texts = page_texts(rendered.content)
     assert "Forvaltning 07" in "\n".join(texts)
     assert rendered.pages >= 6
+    # A page that goes on with the recommendation (its Anbefaling cell is on an earlier
+    # page) names it at the top: "2031-1 (fortsat)"; no other page says "fortsat".
+    continued = [
+        text
+        for text in texts
+        if "Linje 11 om" in text and "Borgere kommer ikke igennem" not in text
+    ]
+    assert len(continued) >= 2
+    for text in continued:
+        assert "2031-1 (fortsat)" in text, text[:200]
+    assert sum("(fortsat)" in text for text in texts) == len(continued)
 
 
 def test_rendering_pauses_the_cyclic_gc_and_restores_it(monkeypatch):
