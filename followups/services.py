@@ -601,6 +601,16 @@ def _require_concerned(recommendation: Recommendation, department: Department) -
             raise ServiceError(MSG_NOT_CONCERNED, department=department.name)
 
 
+def _status_addition(own: StatusUpdate, line: StatusUpdate) -> str:
+    """What a placed line's status adds to the department's status in the same round."""
+    text = line.text.strip()
+    if line.status != own.status:
+        label = str(line.get_status_display())
+        text = f"{label}: {text}" if text else label
+    known = {part.strip() for part in own.text.splitlines()}
+    return "" if not text or text in known else text
+
+
 @transaction.atomic
 def followup_place(
     *, followup: FollowUp, department: Department, actor, expected_version: int | None = None
@@ -608,8 +618,9 @@ def followup_place(
     """Give a follow-up awaiting placement its department (secretariat only).
 
     If the department already answers the recommendation, the line joins that follow-up
-    (its text appended, the statuses moved where that follow-up has none in the round), and
-    the placed one is deleted; every change keeps its history row."""
+    (its text appended, the statuses moved where that follow-up has none in the round, else
+    their text added to the department's status), and the placed one is deleted; every
+    change keeps its history row."""
     if not access_for(actor).is_secretariat:
         raise PermissionDenied(MSG_ONLY_SECRETARIAT_RECORDS)
     followup = _followup_locked(followup, expected_version)
@@ -637,11 +648,20 @@ def followup_place(
         target.action = "\n".join([target.action.rstrip(), *added]).strip()
         target.version += 1
         save_tracked(target, actor=actor)
-    taken = set(target.status_updates.values_list("round_id", flat=True))
+    taken = {
+        update.round_id: update
+        for update in StatusUpdate.objects.select_for_update(of=("self",)).filter(followup=target)
+    }
     for update in StatusUpdate.objects.select_for_update(of=("self",)).filter(followup=followup):
-        if update.round_id in taken:
-            # The department's own status in that round stands; the line's is kept in the
-            # history of the status deleted here.
+        own = taken.get(update.round_id)
+        if own is not None:
+            # The department's own status in that round stands, and the line's words join
+            # its text (with the line's status word where it differs): nothing is dropped.
+            addition = _status_addition(own, update)
+            if addition:
+                own.text = "\n".join(t for t in (own.text.rstrip(), addition) if t)
+                own.version += 1
+                save_tracked(own, actor=actor)
             update._history_user = actor
             update.delete()
             continue

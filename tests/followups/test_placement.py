@@ -206,3 +206,24 @@ def test_the_department_walk_keeps_them_last(
         page = client.get(reverse("dashboard:followups"), {"sort": "department"})
     assert any("CROSS JOIN LATERAL" in q["sql"] for q in ctx.captured_queries)
     assert [f.pk for f in page.context["page"].rows] == [other.pk, unplaced.pk]
+
+
+def test_placing_with_a_status_in_the_same_round_keeps_both_texts(
+    unplaced, secretariat, department
+):
+    own = factories.FollowUpFactory(
+        recommendation=unplaced.recommendation,
+        department=department,
+        action="- Ny skabelon.",
+        state="approved",
+    )
+    status_round = unplaced.status_updates.get().round
+    factories.StatusUpdateFactory(
+        followup=own, round=status_round, status="done", text="Skabelonen er i brug."
+    )
+    followup_place(followup=unplaced, department=department, actor=secretariat)
+    status = own.status_updates.get()
+    # The department's status stands; the line's words (and its own status word) join it.
+    assert status.status == "done"
+    assert status.text == "Skabelonen er i brug.\nIkke vurderet: Det sker mest."
+    assert status.history.first().history_user == secretariat
