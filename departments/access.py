@@ -85,10 +85,10 @@ class Access:
     def can_see_department(self, department_id: int) -> bool:
         return self.sees_everything or department_id in self.member_of
 
-    def can_edit_department(self, department_id: int) -> bool:
+    def can_edit_department(self, department_id: int | None) -> bool:
         return self.is_secretariat or department_id in self.member_of
 
-    def can_approve_department(self, department_id: int) -> bool:
+    def can_approve_department(self, department_id: int | None) -> bool:
         return self.is_secretariat or department_id in self.manager_of
 
 

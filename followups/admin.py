@@ -4,6 +4,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ServiceAdmin, run_action
+from followups.forms import FollowUpForm
 from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
 from followups.services import (
     followup_approve,
@@ -57,9 +58,7 @@ class FollowUpAdmin(ServiceAdmin):
     fields = [
         "recommendation",
         "department",
-        "action",
-        "responsible",
-        "target_date",
+        *FollowUpForm.FIELDS,
         "original_target_date",
         "date_changes_log",
         "state",
@@ -86,10 +85,8 @@ class FollowUpAdmin(ServiceAdmin):
             followup=obj,
             actor=request.user,
             expected_version=data["expected_version"],
-            action=data["action"],
-            responsible=data["responsible"],
-            target_date=data["target_date"],
             target_date_reason=str(_("Changed in the admin")),
+            **{name: data[name] for name in FollowUpForm.FIELDS},
         )
 
     @admin.display(description=_("Moved target dates"))

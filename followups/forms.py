@@ -1,19 +1,41 @@
-"""Forms for writing follow-ups and statuses. Plain forms: only the listed fields are read."""
+"""Forms for writing follow-ups and statuses. Plain forms: only the listed fields are read.
+
+Their field names are the services' keyword arguments, so a view hands `form.changes()` to
+the service as it is, and a follow-up's fields are listed once (FollowUpForm.FIELDS) for the
+form's initial values, the service call and the conflict page."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput, DkfdsFormMixin, LongTextField
 from core.text import NAME_MAX_LENGTH
-from followups.models import ActionStatus, FollowUpRound
+from followups.models import ActionStatus, FollowUp, FollowUpRound
 from recommendations.models import AnnualReport
 
 
-class VersionedForm(DkfdsFormMixin, forms.Form):
+class ChangesMixin:
+    """The cleaned data a service takes as keyword arguments: everything but the version
+    the form was loaded with (the service's `expected_version`)."""
+
+    cleaned_data: dict[str, Any]
+
+    def changes(self) -> dict[str, Any]:
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+
+class VersionedForm(ChangesMixin, DkfdsFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class FollowUpForm(VersionedForm):
+    # The follow-up's own fields the department writes (target_date_reason only explains a
+    # move of the date and is not stored on the follow-up).
+    FIELDS = ("action", "responsible", "target_date")
+
     action = LongTextField(
         label=_("Follow-up – what will we do?"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -34,6 +56,16 @@ class FollowUpForm(VersionedForm):
         help_text=_("Required when an existing target date is moved later."),
     )
 
+    @classmethod
+    def initial_for(cls, followup: FollowUp, **values: Any) -> FollowUpForm:
+        """An unbound form with the follow-up's values (or `values`) and its version."""
+        initial = {name: getattr(followup, name) for name in cls.FIELDS}
+        return cls(initial={**initial, **values, "version": followup.version})
+
+    def values(self) -> dict[str, Any]:
+        """What the user entered in the follow-up's own fields."""
+        return {name: self.cleaned_data.get(name) for name in self.FIELDS}
+
 
 class ReturnForm(VersionedForm):
     comment = LongTextField(
@@ -53,7 +85,7 @@ class MoveDateForm(VersionedForm):
     )
 
 
-class StatusForm(DkfdsFormMixin, forms.Form):
+class StatusForm(ChangesMixin, DkfdsFormMixin, forms.Form):
     # The status's version as the form was loaded; 0: the round had no status yet (two users
     # writing the first status at once: the second gets the conflict page).
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

@@ -24,6 +24,15 @@ from followups.models import (
     StatusUpdate,
     TargetDateChange,
 )
+from followups.permissions import (  # noqa: F401  (the messages, importable from here too)
+    MSG_NO_APPROVE_PERMISSION,
+    MSG_NO_EDIT_PERMISSION,
+    MSG_NO_OPEN_PLAN,
+    MSG_NOT_EDITABLE,
+    MSG_ONLY_SECRETARIAT_RECORDS,
+    MSG_TRANSITION,
+    FollowUpPermissions,
+)
 from recommendations.models import AnnualReport, Recommendation
 
 MSG_ROUND_ALREADY_OPEN = _(
@@ -35,11 +44,6 @@ MSG_ROUND_TRANSITION = _("A round that is “%(state)s” cannot be %(action)s."
 MSG_ROUND_UNAPPROVED = _(
     "%(count)s follow-ups are not approved yet. Approve or return them before publishing."
 )
-MSG_NO_OPEN_PLAN = _("There is no open action-plan round for this annual report.")
-MSG_NOT_EDITABLE = _(
-    "The follow-up is “%(state)s” and cannot be edited. A manager must return it first."
-)
-MSG_TRANSITION = _("A follow-up that is “%(state)s” cannot be %(action)s.")
 MSG_ACTION_REQUIRED = _("Write what the department will do before submitting.")
 MSG_COMMENT_REQUIRED = _("Write a comment explaining why the follow-up is returned.")
 MSG_DATE_REASON_REQUIRED = _("Give a reason for moving the target date later.")
@@ -53,10 +57,7 @@ MSG_WRONG_REPORT = _("The round belongs to another annual report.")
 MSG_NOT_APPROVED = _("Status can only be reported on an approved follow-up.")
 MSG_STATUS_REASON_REQUIRED = _("Explain why the action was not carried out.")
 MSG_UNKNOWN_STATUS = _("Choose a status.")
-MSG_NO_EDIT_PERMISSION = _("You cannot change this department's follow-ups.")
-MSG_NO_APPROVE_PERMISSION = _("Only a manager of the department can approve or return.")
 MSG_NO_SECRETARIAT = _("Only the secretariat can manage rounds.")
-MSG_ONLY_SECRETARIAT_RECORDS = _("Only the secretariat can record adopted follow-ups.")
 MSG_FOLLOWUP_EXISTS = _("%(department)s already has a follow-up on this recommendation.")
 MSG_NOT_CONCERNED = _("The recommendation does not concern %(department)s.")
 
@@ -254,23 +255,6 @@ def _require_version(followup: FollowUp, expected_version: int | None) -> None:
         raise ConflictError(MSG_STALE_FOLLOWUP, current=followup)
 
 
-def _require_edit(actor, followup: FollowUp) -> None:
-    if not access_for(actor).can_edit_department(followup.department_id):
-        raise PermissionDenied(MSG_NO_EDIT_PERMISSION)
-
-
-def _require_open_plan(followup: FollowUp) -> FollowUpRound:
-    round = (
-        FollowUpRound.objects.filter(report_id=followup.recommendation.report_id)
-        .plans()
-        .open()
-        .first()
-    )
-    if round is None:
-        raise ServiceError(MSG_NO_OPEN_PLAN)
-    return round
-
-
 def _save_new_version(followup: FollowUp, *, actor, reason: str = "") -> FollowUp:
     followup.version += 1
     save_tracked(followup, actor=actor, reason=reason)
@@ -325,10 +309,7 @@ def followup_update(
 ) -> FollowUp:
     """Write the department's answer while the action-plan round is open."""
     followup = _followup_locked(followup, expected_version)
-    _require_edit(actor, followup)
-    _require_open_plan(followup)
-    if not followup.is_editable:
-        raise ServiceError(MSG_NOT_EDITABLE, state=followup.get_state_display())
+    FollowUpPermissions.of(actor, followup).require_edit()
     followup.action = action.strip()
     followup.responsible = responsible.strip()
     if target_date != followup.target_date:
@@ -347,25 +328,25 @@ def followup_move_target_date(
 ) -> FollowUp:
     """Move the target date at any time (also after approval); the original stays visible."""
     followup = _followup_locked(followup, expected_version)
-    _require_edit(actor, followup)
+    FollowUpPermissions.of(actor, followup).require_editor()
     _record_date_move(followup, new_date=new_date, reason=reason, actor=actor)
     return _save_new_version(followup, actor=actor, reason=reason)
 
 
-def _transition(followup: FollowUp, state: str, action_label) -> None:
-    if not followup.can_move_to(state):
-        raise ServiceError(MSG_TRANSITION, state=followup.get_state_display(), action=action_label)
-    followup.state = state
+def _transition(permissions: FollowUpPermissions, state: str) -> None:
+    permissions.require_transition(state)
+    permissions.followup.state = state
 
 
 @transaction.atomic
 def followup_submit(*, followup: FollowUp, actor, expected_version: int | None = None):
     # Permission before version: who may not act learns nothing about the follow-up's state.
     followup = _followup_locked(followup, None)
-    _require_edit(actor, followup)
+    permissions = FollowUpPermissions.of(actor, followup)
+    permissions.require_editor()
     _require_version(followup, expected_version)
-    _require_open_plan(followup)
-    _transition(followup, FollowUp.State.SUBMITTED, _("submitted"))
+    permissions.require_plan_open()
+    _transition(permissions, FollowUp.State.SUBMITTED)
     if not followup.action.strip():
         raise ServiceError(MSG_ACTION_REQUIRED)
     return _save_new_version(followup, actor=actor)
@@ -374,11 +355,11 @@ def followup_submit(*, followup: FollowUp, actor, expected_version: int | None =
 @transaction.atomic
 def followup_approve(*, followup: FollowUp, actor, expected_version: int | None = None):
     followup = _followup_locked(followup, None)
-    if not access_for(actor).can_approve_department(followup.department_id):
-        raise PermissionDenied(MSG_NO_APPROVE_PERMISSION)
+    permissions = FollowUpPermissions.of(actor, followup)
+    permissions.require_approver()
     _require_version(followup, expected_version)
-    _require_open_plan(followup)
-    _transition(followup, FollowUp.State.APPROVED, _("approved"))
+    permissions.require_plan_open()
+    _transition(permissions, FollowUp.State.APPROVED)
     followup.return_comment = ""
     return _save_new_version(followup, actor=actor)
 
@@ -389,13 +370,13 @@ def followup_return(
 ) -> FollowUp:
     """Send a submitted (or approved) follow-up back to the case officer with a comment."""
     followup = _followup_locked(followup, None)
-    if not access_for(actor).can_approve_department(followup.department_id):
-        raise PermissionDenied(MSG_NO_APPROVE_PERMISSION)
+    permissions = FollowUpPermissions.of(actor, followup)
+    permissions.require_approver()
     _require_version(followup, expected_version)
-    _require_open_plan(followup)
+    permissions.require_plan_open()
     if not comment.strip():
         raise ServiceError(MSG_COMMENT_REQUIRED)
-    _transition(followup, FollowUp.State.RETURNED, _("returned"))
+    _transition(permissions, FollowUp.State.RETURNED)
     followup.return_comment = comment.strip()
     return _save_new_version(followup, actor=actor, reason=comment.strip())
 
@@ -423,7 +404,7 @@ def status_update_save(
     # Locks in the order round_update takes them (round, then its follow-ups): no deadlock.
     round = _round_locked(round)
     followup = _followup_locked(followup, None)
-    _require_edit(actor, followup)
+    FollowUpPermissions.of(actor, followup).require_editor()
     if round.kind != FollowUpRound.Kind.STATUS:
         raise ServiceError(MSG_NOT_STATUS_ROUND)
     if round.report_id != followup.recommendation.report_id:
@@ -498,8 +479,8 @@ MSG_RESTORE_NOT_FOUND = _("That version does not exist for this follow-up.")
 @transaction.atomic
 def followup_restore(*, followup: FollowUp, history_id: int, actor) -> FollowUp:
     """Bring back the text of an earlier version; the restore is itself a new version."""
-    _require_secretariat(actor)
     followup = _followup_locked(followup, None)
+    FollowUpPermissions.of(actor, followup).require_restorer()
     record = followup.history.filter(history_id=history_id).first()
     if record is None:
         raise ServiceError(MSG_RESTORE_NOT_FOUND)
@@ -621,9 +602,9 @@ def followup_place(
     (its text appended, the statuses moved where that follow-up has none in the round, else
     their text added to the department's status), and the placed one is deleted; every
     change keeps its history row."""
-    if not access_for(actor).is_secretariat:
-        raise PermissionDenied(MSG_ONLY_SECRETARIAT_RECORDS)
-    followup = _followup_locked(followup, expected_version)
+    followup = _followup_locked(followup, None)
+    FollowUpPermissions.of(actor, followup).require_placer()
+    _require_version(followup, expected_version)
     if followup.department_id is not None:
         raise ServiceError(MSG_ALREADY_PLACED, department=followup.department.name)
     if not department.active:

@@ -21,6 +21,7 @@ from followups import services
 from followups.forms import FollowUpForm, MoveDateForm, ReturnForm, RoundForm, StatusForm
 from followups.history import followup_history_entries
 from followups.models import FollowUp, FollowUpRound, StatusUpdate
+from followups.permissions import FollowUpPermissions
 
 
 def _followup_or_404(request: HttpRequest, pk: int) -> FollowUp:
@@ -34,7 +35,6 @@ def _followup_or_404(request: HttpRequest, pk: int) -> FollowUp:
 
 
 def _detail_context(request: HttpRequest, followup: FollowUp) -> dict:
-    access = access_for(request.user)
     rounds = list(
         FollowUpRound.objects.visible_to(request.user)
         .filter(report_id=followup.recommendation.report_id)
@@ -52,8 +52,7 @@ def _detail_context(request: HttpRequest, followup: FollowUp) -> dict:
         )
         if s.round_id in visible_round_ids
     ]
-    can_edit = access.can_edit_department(followup.department_id)
-    can_approve = access.can_approve_department(followup.department_id)
+    permissions = FollowUpPermissions.of(request.user, followup, rounds=rounds)
     current_status = next(
         (s for s in statuses if open_status and s.round_id == open_status.pk), None
     )
@@ -65,18 +64,7 @@ def _detail_context(request: HttpRequest, followup: FollowUp) -> dict:
         "open_plan": open_plan,
         "open_status": open_status,
         "current_status": current_status,
-        "can_edit": can_edit and open_plan is not None and followup.is_editable,
-        "can_submit": can_edit and open_plan is not None and followup.is_editable,
-        "can_approve": can_approve
-        and open_plan is not None
-        and followup.can_move_to(FollowUp.State.APPROVED),
-        "can_return": can_approve
-        and open_plan is not None
-        and followup.can_move_to(FollowUp.State.RETURNED),
-        "can_move_date": can_edit and followup.target_date is not None,
-        "can_report_status": can_edit
-        and open_status is not None
-        and followup.state == FollowUp.State.APPROVED,
+        "permissions": permissions,
         "return_form": ReturnForm(initial={"version": followup.version}),
         "move_form": MoveDateForm(
             initial={"version": followup.version, "new_date": followup.target_date}
@@ -90,30 +78,24 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "followups/followup_detail.html", _detail_context(request, followup))
 
 
-def _conflict(request: HttpRequest, followup: FollowUp, exc: ConflictError, form) -> HttpResponse:
+def _conflict(
+    request: HttpRequest, followup: FollowUp, exc: ConflictError, form: FollowUpForm
+) -> HttpResponse:
     current: FollowUp = exc.current  # type: ignore[assignment]
     latest = current.history.select_related("history_user").first()
-    retry = FollowUpForm(
-        initial={
-            "version": current.version,
-            "action": form.cleaned_data.get("action", ""),
-            "responsible": form.cleaned_data.get("responsible", ""),
-            "target_date": form.cleaned_data.get("target_date"),
-        }
-    )
+    mine = form.values()
     return render_conflict(
         request,
         title=_("The follow-up was changed while you were editing it"),
         rows=[
-            (_("Follow-up action"), form.cleaned_data.get("action", ""), current.action),
-            (_("Responsible"), form.cleaned_data.get("responsible", ""), current.responsible),
-            (_("Target date"), form.cleaned_data.get("target_date"), current.target_date),
-            (_("State"), "", current.get_state_display()),
-        ],
+            (form.fields[name].label, mine[name], getattr(current, name))
+            for name in FollowUpForm.FIELDS
+        ]
+        + [(_("State"), "", current.get_state_display())],
         changed_by=latest.history_user if latest else None,
         changed_at=latest.history_date if latest else None,
         back_url=followup.get_absolute_url(),
-        retry_form=retry if current.is_editable else None,
+        retry_form=FollowUpForm.initial_for(current, **mine) if current.is_editable else None,
         retry_url=reverse("followups:edit", args=[followup.pk]),
     )
 
@@ -122,24 +104,19 @@ def _conflict(request: HttpRequest, followup: FollowUp, exc: ConflictError, form
 @require_http_methods(["GET", "POST"])
 def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
     followup = _followup_or_404(request, pk)
-    if not access_for(request.user).can_edit_department(followup.department_id):
-        raise PermissionDenied
+    FollowUpPermissions.of(request.user, followup).require_editor()
     context = {"followup": followup}
     if request.method == "POST":
         form = FollowUpForm(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 saved = call_service(
                     form,
                     services.followup_update,
                     followup=followup,
                     actor=request.user,
-                    expected_version=data["version"],
-                    action=data["action"],
-                    responsible=data["responsible"],
-                    target_date=data["target_date"],
-                    target_date_reason=data["target_date_reason"],
+                    expected_version=form.cleaned_data["version"],
+                    **form.changes(),
                 )
             except ConflictError as exc:
                 return _conflict(request, followup, exc, form)
@@ -158,14 +135,7 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
             {**context, "form": form},
             status=422,
         )
-    form = FollowUpForm(
-        initial={
-            "version": followup.version,
-            "action": followup.action,
-            "responsible": followup.responsible,
-            "target_date": followup.target_date,
-        }
-    )
+    form = FollowUpForm.initial_for(followup)
     return render_partial_or_page(
         request,
         "followups/_followup_form.html",
@@ -188,7 +158,7 @@ def _workflow_post(request: HttpRequest, pk: int, service, form_class=None, **ex
             context = _detail_context(request, followup)
             context["return_form"] = form
             return render(request, "followups/followup_detail.html", context, status=422)
-        kwargs.update({k: v for k, v in form.cleaned_data.items() if k != "version"})
+        kwargs.update(form.changes())
     try:
         service(followup=followup, actor=request.user, expected_version=expected, **kwargs)
     except ConflictError:
@@ -234,9 +204,8 @@ def followup_move_date(request: HttpRequest, pk: int) -> HttpResponse:
                 services.followup_move_target_date,
                 followup=followup,
                 actor=request.user,
-                new_date=form.cleaned_data["new_date"],
-                reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
+                **form.changes(),
             )
         except ConflictError:
             form.add_error(None, _("The follow-up was changed by someone else meanwhile."))
@@ -258,8 +227,7 @@ def status_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
         ),
         pk=round_pk,
     )
-    if not access_for(request.user).can_edit_department(followup.department_id):
-        raise PermissionDenied
+    FollowUpPermissions.of(request.user, followup).require_editor()
     current = StatusUpdate.objects.filter(followup=followup, round=round).first()
     context = {"followup": followup, "round": round, "current": current}
     if request.method == "POST":
@@ -273,9 +241,8 @@ def status_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
                     followup=followup,
                     round=round,
                     actor=request.user,
-                    status=data["status"],
-                    text=data["text"],
                     expected_version=data["version"],
+                    **form.changes(),
                 )
             except ConflictError as exc:
                 theirs: StatusUpdate = exc.current  # type: ignore[assignment]
@@ -324,8 +291,8 @@ def followup_history(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         template="followups/followup_history.html",
         name="followup",
-        obj=_followup_or_404(request, pk),
-        can_restore=access_for(request.user).is_secretariat,
+        obj=(followup := _followup_or_404(request, pk)),
+        can_restore=FollowUpPermissions.of(request.user, followup).can_restore,
         entries=partial(followup_history_entries, user=request.user),
     )
 
@@ -337,8 +304,8 @@ def followup_restore(request: HttpRequest, pk: int, history_id: int) -> HttpResp
         request,
         template="followups/followup_history.html",
         name="followup",
-        obj=_followup_or_404(request, pk),
-        can_restore=access_for(request.user).is_secretariat,
+        obj=(followup := _followup_or_404(request, pk)),
+        can_restore=FollowUpPermissions.of(request.user, followup).can_restore,
         entries=partial(followup_history_entries, user=request.user),
         restore=services.followup_restore,
         history_id=history_id,
@@ -474,9 +441,8 @@ class PlaceForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def followup_place(request: HttpRequest, pk: int) -> HttpResponse:
     """The secretariat chooses the department of a follow-up awaiting placement."""
-    if not access_for(request.user).is_secretariat:
-        raise PermissionDenied
     followup = _followup_or_404(request, pk)
+    FollowUpPermissions.of(request.user, followup).require_placer()
     if followup.department_id is not None:
         return redirect(followup)
     recommendation = followup.recommendation

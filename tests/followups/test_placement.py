@@ -160,9 +160,14 @@ def test_a_department_scoped_recommendation_only_to_its_departments(
     assert followup_place(followup=line, department=department, actor=secretariat).department
 
 
-def test_the_page(client, unplaced, secretariat, officer, department):
+def test_the_page(client, unplaced, secretariat, officer, ombudsman, department):
     url = reverse("followups:place", args=[unplaced.pk])
+    # A department user does not see lines awaiting placement at all: 404, as for another
+    # department's follow-up; the ombudsman's office sees them but may not place them: 403.
     client.force_login(officer)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"department": department.pk, "version": 1}).status_code == 404
+    client.force_login(ombudsman)
     assert client.get(url).status_code == 403
     assert client.post(url, {"department": department.pk, "version": 1}).status_code == 403
     client.force_login(secretariat)
