@@ -8,9 +8,13 @@ class ServiceError(Exception):
 
     status_code = 422
 
-    def __init__(self, message: str | Promise, **params: object) -> None:
+    def __init__(
+        self, message: str | Promise, *, on_field: str | None = None, **params: object
+    ) -> None:
         self.message_template = message
         self.params = params
+        # The form field the refusal is about (shown at that field), if any.
+        self.on_field = on_field
         super().__init__(str(message) % params if params else str(message))
 
     @property

@@ -13,7 +13,8 @@ T = TypeVar("T")
 
 
 def call_service(form: forms.Form, service: Callable[..., T], /, **kwargs: Any) -> T | None:
-    """Run a write; a refusal becomes a form-wide error and None is returned.
+    """Run a write; a refusal becomes an error of the field it names (else of the whole
+    form) and None is returned.
 
     ConflictError is not caught: the caller shows the conflict page instead.
     """
@@ -22,7 +23,8 @@ def call_service(form: forms.Form, service: Callable[..., T], /, **kwargs: Any) 
     except ConflictError:
         raise
     except ServiceError as exc:
-        form.add_error(None, exc.message)
+        field = exc.on_field if exc.on_field in form.fields else None
+        form.add_error(field, exc.message)
         return None
 
 

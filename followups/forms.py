@@ -9,12 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput, DkfdsFormMixin, LongTextField
 from core.text import NAME_MAX_LENGTH
 from followups.models import ActionStatus, FollowUp, FollowUpRound
 from recommendations.models import AnnualReport
+
+MSG_DATE_IN_PAST = _("A new target date cannot be in the past.")
+
+
+def _not_in_the_past(value, current):
+    """A date the user sets now lies ahead; the follow-up's current date may be past."""
+    if value is not None and value != current and value < timezone.localdate():
+        raise forms.ValidationError(MSG_DATE_IN_PAST, code="past")
+    return value
 
 
 class ChangesMixin:
@@ -56,11 +66,23 @@ class FollowUpForm(VersionedForm):
         help_text=_("Required when an existing target date is moved later."),
     )
 
+    def __init__(self, *args: Any, current_date=None, **kwargs: Any) -> None:
+        # The follow-up's target date now: keeping it is fine even when it has passed. Set
+        # first: the design-system mixin validates a bound form while it is built.
+        self.current_date = current_date
+        super().__init__(*args, **kwargs)
+
+    def clean_target_date(self):
+        return _not_in_the_past(self.cleaned_data.get("target_date"), self.current_date)
+
     @classmethod
     def initial_for(cls, followup: FollowUp, **values: Any) -> FollowUpForm:
         """An unbound form with the follow-up's values (or `values`) and its version."""
         initial = {name: getattr(followup, name) for name in cls.FIELDS}
-        return cls(initial={**initial, **values, "version": followup.version})
+        return cls(
+            initial={**initial, **values, "version": followup.version},
+            current_date=followup.target_date,
+        )
 
     def values(self) -> dict[str, Any]:
         """What the user entered in the follow-up's own fields."""
@@ -83,6 +105,9 @@ class MoveDateForm(VersionedForm):
         required=False,
         help_text=_("Required when the date moves later. The original date stays visible."),
     )
+
+    def clean_new_date(self):
+        return _not_in_the_past(self.cleaned_data.get("new_date"), None)
 
 
 class StatusForm(ChangesMixin, DkfdsFormMixin, forms.Form):

@@ -48,6 +48,12 @@ MSG_ACTION_REQUIRED = _("Write what the department will do before submitting.")
 MSG_COMMENT_REQUIRED = _("Write a comment explaining why the follow-up is returned.")
 MSG_DATE_REASON_REQUIRED = _("Give a reason for moving the target date later.")
 MSG_DATE_UNCHANGED = _("The new target date is the same as the current one.")
+MSG_DATE_NOT_REMOVABLE = _(
+    "A target date can be moved but not removed. Choose a new date (a later one needs a reason)."
+)
+MSG_DATE_OUT_OF_RANGE = _("The target date must lie between %(first)s and %(last)s.")
+# How many years after its annual report a follow-up's target date may lie.
+TARGET_DATE_MAX_YEARS = 10
 MSG_STALE_FOLLOWUP = _("The follow-up was changed by someone else while you were editing it.")
 MSG_STALE_STATUS = _("The status was changed by someone else while you were editing it.")
 # The expected version of a status not yet written (StatusUpdate.version starts at 1).
@@ -261,19 +267,35 @@ def _save_new_version(followup: FollowUp, *, actor, reason: str = "") -> FollowU
     return followup
 
 
+def _check_new_target_date(followup: FollowUp, new_date: datetime.date) -> None:
+    """A date being set lies in the years of its annual report's follow-up: from the year
+    before the report to TARGET_DATE_MAX_YEARS after it (not 0001 or 9999). That a new date
+    is not in the past is the forms' rule: the demo and imported history record past ones."""
+    year = followup.recommendation.report.year
+    first, last = year - 1, year + TARGET_DATE_MAX_YEARS
+    if not first <= new_date.year <= last:
+        raise ServiceError(MSG_DATE_OUT_OF_RANGE, on_field="target_date", first=first, last=last)
+
+
 def _record_date_move(
     followup: FollowUp, *, new_date: datetime.date | None, reason: str, actor
 ) -> None:
-    """Keep the original date and log the move; a later date needs a reason. Moves the
-    progress read model's copy of the date too."""
+    """Keep the original date and log the move; a later date needs a reason. A date once
+    set can be moved but not removed (removing it and setting a later one would move it
+    without a reason). Moves the progress read model's copy of the date too."""
     old = followup.target_date
-    if old is None or new_date is None:
-        _set_target_date(followup, new_date)
+    if new_date is None:
+        if old is not None:
+            raise ServiceError(MSG_DATE_NOT_REMOVABLE, on_field="target_date")
         return
     if new_date == old:
         raise ServiceError(MSG_DATE_UNCHANGED)
+    _check_new_target_date(followup, new_date)
+    if old is None:
+        _set_target_date(followup, new_date)
+        return
     if new_date > old and not reason.strip():
-        raise ServiceError(MSG_DATE_REASON_REQUIRED)
+        raise ServiceError(MSG_DATE_REASON_REQUIRED, on_field="target_date_reason")
     if followup.original_target_date is None:
         followup.original_target_date = old
     save_tracked(

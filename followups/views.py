@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -53,6 +54,14 @@ def _detail_context(request: HttpRequest, followup: FollowUp) -> dict:
         if s.round_id in visible_round_ids
     ]
     permissions = FollowUpPermissions.of(request.user, followup, rounds=rounds)
+    returned = None
+    if followup.return_comment:
+        # Who returned it and when: the newest version in the returned state.
+        returned = (
+            followup.history.filter(state=FollowUp.State.RETURNED)
+            .select_related("history_user")
+            .first()
+        )
     current_status = next(
         (s for s in statuses if open_status and s.round_id == open_status.pk), None
     )
@@ -65,6 +74,8 @@ def _detail_context(request: HttpRequest, followup: FollowUp) -> dict:
         "open_status": open_status,
         "current_status": current_status,
         "permissions": permissions,
+        "returned_by": returned.history_user if returned else None,
+        "returned_at": returned.history_date if returned else None,
         "return_form": ReturnForm(initial={"version": followup.version}),
         "move_form": MoveDateForm(
             initial={"version": followup.version, "new_date": followup.target_date}
@@ -107,7 +118,7 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
     FollowUpPermissions.of(request.user, followup).require_editor()
     context = {"followup": followup}
     if request.method == "POST":
-        form = FollowUpForm(request.POST)
+        form = FollowUpForm(request.POST, current_date=followup.target_date)
         if form.is_valid():
             try:
                 saved = call_service(
@@ -124,9 +135,10 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 if getattr(request, "htmx", False):
                     return render(
                         request,
-                        "followups/_followup_action.html",
-                        _detail_context(request, saved),
+                        "followups/_followup_saved.html",
+                        {**_detail_context(request, saved), "saved": True},
                     )
+                messages.success(request, MSG_SAVED)
                 return redirect(saved)
         return render_partial_or_page(
             request,
@@ -142,6 +154,19 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "followups/followup_edit.html",
         {**context, "form": form},
     )
+
+
+MSG_SAVED = gettext_lazy("The follow-up is saved.")
+MSG_DONE = {
+    "followup_submit": gettext_lazy("The follow-up is submitted for approval."),
+    "followup_approve": gettext_lazy("The follow-up is approved."),
+    "followup_return": gettext_lazy("The follow-up is returned to the case officer."),
+    "followup_move_target_date": gettext_lazy("The target date is moved."),
+    "status_update_save": gettext_lazy("The status is saved."),
+    "round_close": gettext_lazy("The round is closed."),
+    "round_reopen": gettext_lazy("The round is open again."),
+    "round_publish": gettext_lazy("The round is published."),
+}
 
 
 def _workflow_post(request: HttpRequest, pk: int, service, form_class=None, **extra):
@@ -171,6 +196,7 @@ def _workflow_post(request: HttpRequest, pk: int, service, form_class=None, **ex
         context = _detail_context(request, followup)
         context["error"] = exc.message
         return render(request, "followups/followup_detail.html", context, status=422)
+    messages.success(request, MSG_DONE[service.__name__])
     return redirect(followup)
 
 
@@ -211,6 +237,7 @@ def followup_move_date(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, _("The follow-up was changed by someone else meanwhile."))
             saved = None
         if saved is not None:
+            messages.success(request, MSG_DONE["followup_move_target_date"])
             return redirect(saved)
     context = _detail_context(request, followup)
     context["move_form"] = form
@@ -264,6 +291,13 @@ def status_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
                     retry_url=reverse("followups:status_edit", args=[followup.pk, round.pk]),
                 )
             if saved is not None:
+                messages.success(request, MSG_DONE["status_update_save"])
+                if getattr(request, "htmx", False):
+                    # The whole follow-up page again (its status list changed), not that page
+                    # inside the form's place.
+                    response = HttpResponse(status=200)
+                    response["HX-Redirect"] = followup.get_absolute_url()
+                    return response
                 return redirect(followup)
         return render_partial_or_page(
             request,
@@ -393,6 +427,7 @@ def _round_action(request: HttpRequest, pk: int, service) -> HttpResponse:
             },
             status=422,
         )
+    messages.success(request, MSG_DONE[service.__name__])
     return redirect(round)
 
 

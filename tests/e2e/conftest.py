@@ -2,6 +2,9 @@ import os
 
 import pytest
 
+from followups.models import FollowUp
+from tests.factories import DepartmentFactory, MembershipFactory, UserFactory, open_plan
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
 # set-up happen outside it, so Django's async guard does not apply here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -58,3 +61,17 @@ def login(page, live_server, username: str, password: str = "pw") -> None:
     page.get_by_label("Adgangskode").fill(password)
     page.get_by_role("button", name="Log ind").click()
     page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.fixture
+def world(db):
+    secretariat = UserFactory(username="sekr", roles=["secretariat"], is_staff=True)
+    own = DepartmentFactory(name="Ældreområdet")
+    other = DepartmentFactory(name="Natur og Byg")
+    plan = open_plan(department=own, actor=secretariat)
+    other_plan_followup = FollowUp.objects.create(
+        recommendation=plan.recommendation, department=other, action="Andet"
+    )
+    MembershipFactory(user=UserFactory(username="sara"), department=own)
+    MembershipFactory(user=UserFactory(username="lars"), department=own, role="manager")
+    return {"plan": plan, "other_followup": other_plan_followup}

@@ -8,25 +8,11 @@ from django.conf import settings
 
 from followups.models import FollowUp
 from tests.e2e.conftest import login
-from tests.factories import DepartmentFactory, MembershipFactory, UserFactory, open_plan
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture
-def world(db):
-    secretariat = UserFactory(username="sekr", roles=["secretariat"], is_staff=True)
-    own = DepartmentFactory(name="Ældreområdet")
-    other = DepartmentFactory(name="Natur og Byg")
-    plan = open_plan(department=own, actor=secretariat)
-    other_plan_followup = FollowUp.objects.create(
-        recommendation=plan.recommendation, department=other, action="Andet"
-    )
-    MembershipFactory(user=UserFactory(username="sara"), department=own)
-    MembershipFactory(user=UserFactory(username="lars"), department=own, role="manager")
-    return {"plan": plan, "other_followup": other_plan_followup}
 
 
 def test_officer_writes_and_submits_then_manager_approves(live_server, new_page, world):

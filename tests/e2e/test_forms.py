@@ -6,13 +6,13 @@ import pytest
 
 from recommendations.models import Recommendation
 from tests.e2e.conftest import login
-from tests.e2e.test_browser import AXE, world  # noqa: F401  (the fixture)
+from tests.e2e.test_browser import AXE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_scope_radios_and_departments_are_usable(live_server, new_page, world, width):  # noqa: F811
+def test_scope_radios_and_departments_are_usable(live_server, new_page, world, width):
     year = world["plan"].report.year
     page = new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
     login(page, live_server, "sekr")

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.e2e.conftest import login
-from tests.e2e.test_browser import AXE, world  # noqa: F401  (the fixture)
+from tests.e2e.test_browser import AXE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +22,7 @@ def axe_violations(page) -> list:
     return json.loads(page.evaluate("async () => JSON.stringify((await axe.run()).violations)"))
 
 
-def test_phone_header_has_a_menu_with_the_user_and_log_out(live_server, new_page, world):  # noqa: F811
+def test_phone_header_has_a_menu_with_the_user_and_log_out(live_server, new_page, world):
     page = new_page(viewport=PHONE)
     login(page, live_server, "sara")
     # The desktop menu and user box are hidden; the design system's Menu button opens the drawer.
@@ -49,7 +49,7 @@ def test_phone_header_has_a_menu_with_the_user_and_log_out(live_server, new_page
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375", "1280"])
-def test_pages_fit_the_screen(live_server, new_page, world, viewport):  # noqa: F811
+def test_pages_fit_the_screen(live_server, new_page, world, viewport):
     followup = world["plan"].followup
     page = new_page(viewport=viewport)
     login(page, live_server, "sara")
@@ -58,7 +58,7 @@ def test_pages_fit_the_screen(live_server, new_page, world, viewport):  # noqa: 
         assert overflow(page) <= 0, url
 
 
-def test_an_htmx_swap_adds_no_menu_and_moves_focus_to_the_change(live_server, new_page, world):  # noqa: F811
+def test_an_htmx_swap_adds_no_menu_and_moves_focus_to_the_change(live_server, new_page, world):
     followup = world["plan"].followup
     # bypass_csp: Playwright's wait_for_function evaluates a string in the page.
     page = new_page(viewport=DESKTOP, bypass_csp=True)
@@ -78,7 +78,7 @@ def test_an_htmx_swap_adds_no_menu_and_moves_focus_to_the_change(live_server, ne
     assert page.locator(".more-option").count() == more_menus
 
 
-def test_error_pages_are_danish_and_accessible(live_server, new_page, world):  # noqa: F811
+def test_error_pages_are_danish_and_accessible(live_server, new_page, world):
     page = new_page(viewport=PHONE, bypass_csp=True)
     login(page, live_server, "sara")
     response = page.goto(f"{live_server.url}/findes-ikke/")
@@ -92,7 +92,7 @@ def test_error_pages_are_danish_and_accessible(live_server, new_page, world):  #
     assert axe_violations(page) == []
 
 
-def test_an_english_browser_gets_danish_until_english_is_chosen(live_server, browser, world):  # noqa: F811
+def test_an_english_browser_gets_danish_until_english_is_chosen(live_server, browser, world):
     context = browser.new_context(locale="en-GB", viewport=DESKTOP)
     try:
         page = context.new_page()

@@ -368,12 +368,53 @@ def test_progress_read_model_keeps_the_target_date_in_step(plan, officer):
         assert overdue_on(D(2030, 6, 1), on_progress).exists()
         assert not overdue_on(D(2030, 4, 1), on_progress).exists()
     assert FollowUpProgress.objects.overdue(today=D(2030, 6, 1)).filter(followup=f).exists()
+    # A date once set is not removed (that would let a later date in without a reason).
+    with pytest.raises(ServiceError) as refused:
+        services.followup_update(
+            followup=f, actor=officer, expected_version=None, action="x", target_date=None
+        )
+    assert refused.value.message_template == services.MSG_DATE_NOT_REMOVABLE
+    assert copy_of(f) == D(2030, 5, 1)
+
+
+def test_the_reason_rule_cannot_be_bypassed_and_dates_stay_in_range(plan, officer):
+    """Clearing the date and then setting a later one would move it without a reason (issue
+    25.4); years like 0001 and 9999 are refused at the target date field."""
     f = services.followup_update(
-        followup=f, actor=officer, expected_version=None, action="x", target_date=None
+        followup=plan.followup,
+        actor=officer,
+        expected_version=None,
+        action="x",
+        target_date=D(2031, 1, 1),
     )
-    assert copy_of(f) is None
-    for on_progress in (True, False):
-        assert not overdue_on(D(2040, 1, 1), on_progress).exists()
+    with pytest.raises(ServiceError):
+        services.followup_update(
+            followup=f, actor=officer, expected_version=None, action="x", target_date=None
+        )
+    with pytest.raises(ServiceError) as refused:
+        services.followup_update(
+            followup=f,
+            actor=officer,
+            expected_version=None,
+            action="x",
+            target_date=D(2032, 1, 1),
+        )
+    assert refused.value.message_template == services.MSG_DATE_REASON_REQUIRED
+    assert refused.value.on_field == "target_date_reason"
+    for year in (1, 9999, plan.report.year - 2, plan.report.year + 11):
+        with pytest.raises(ServiceError) as refused:
+            services.followup_update(
+                followup=f,
+                actor=officer,
+                expected_version=None,
+                action="x",
+                target_date=D(year, 1, 1),
+                target_date_reason="Flyttet",
+            )
+        assert refused.value.message_template == services.MSG_DATE_OUT_OF_RANGE
+        assert refused.value.on_field == "target_date"
+    f.refresh_from_db()
+    assert f.target_date == D(2031, 1, 1) and not TargetDateChange.objects.filter(followup=f)
 
 
 def test_database_requires_date_change_reason(plan, officer):
