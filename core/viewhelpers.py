@@ -50,8 +50,10 @@ def render_conflict(
     back_url: str,
     retry_form: forms.Form | None = None,
     retry_url: str = "",
+    clashes: list[Any] | None = None,
 ) -> HttpResponse:
-    """409 page showing the user's text beside the text saved meanwhile; nothing is saved."""
+    """409 page showing the user's text beside the text saved meanwhile; nothing is saved.
+    `clashes`: the labels of the fields both changed (the retry form asks which to keep)."""
     return render(
         request,
         "_conflict.html" if getattr(request, "htmx", False) else "conflict.html",
@@ -63,6 +65,8 @@ def render_conflict(
             "back_url": back_url,
             "retry_form": retry_form,
             "retry_url": retry_url,
+            "clashes": clashes,
+            "partial": getattr(request, "htmx", False),
         },
         status=409,
     )

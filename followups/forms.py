@@ -66,22 +66,48 @@ class FollowUpForm(VersionedForm):
         help_text=_("Required when an existing target date is moved later."),
     )
 
-    def __init__(self, *args: Any, current_date=None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, current_date=None, clashes: tuple[str, ...] = (), **kwargs: Any
+    ) -> None:
         # The follow-up's target date now: keeping it is fine even when it has passed. Set
         # first: the design-system mixin validates a bound form while it is built.
         self.current_date = current_date
         super().__init__(*args, **kwargs)
+        # After a conflict: for each field both users changed, which version to keep.
+        for name in clashes:
+            self.fields[f"keep_{name}"] = forms.ChoiceField(
+                label=_("Keep for “%(field)s”") % {"field": self.fields[name].label},
+                choices=[("mine", _("My version")), ("theirs", _("The saved version"))],
+                initial="mine",
+                widget=forms.RadioSelect,
+            )
+        if clashes:
+            self._errors = None  # validated again with the choices (the mixin validated early)
+
+    @classmethod
+    def clashes_in(cls, data) -> tuple[str, ...]:
+        """The fields a posted conflict form asks to choose for."""
+        return tuple(name for name in cls.FIELDS if f"keep_{name}" in data)
+
+    def kept_theirs(self) -> list[str]:
+        return [name for name in self.FIELDS if self.cleaned_data.get(f"keep_{name}") == "theirs"]
+
+    def changes(self) -> dict[str, Any]:
+        return {k: v for k, v in super().changes().items() if not k.startswith("keep_")}
 
     def clean_target_date(self):
         return _not_in_the_past(self.cleaned_data.get("target_date"), self.current_date)
 
     @classmethod
-    def initial_for(cls, followup: FollowUp, **values: Any) -> FollowUpForm:
+    def initial_for(
+        cls, followup: FollowUp, *, clashes: tuple[str, ...] = (), **values: Any
+    ) -> FollowUpForm:
         """An unbound form with the follow-up's values (or `values`) and its version."""
         initial = {name: getattr(followup, name) for name in cls.FIELDS}
         return cls(
             initial={**initial, **values, "version": followup.version},
             current_date=followup.target_date,
+            clashes=clashes,
         )
 
     def values(self) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """The history page of a follow-up: its own changes, its statuses and moved dates."""
 
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from core.historydiff import Entry, history_entries
@@ -14,8 +16,28 @@ FOLLOWUP_FIELDS = [
     "return_comment",
 ]
 STATUS_FIELDS = ["round", "status", "text", "author", "reported_on"]
-# The content a restore brings back; the workflow state is never rewound by a restore.
+# The content a restore brings back (the target date too, as a logged move: see
+# followups.services.followup_restore); the workflow state is never rewound by a restore.
 RESTORABLE_FIELDS = ["action", "responsible"]
+
+
+def restore_message(record, current: FollowUp) -> str:
+    """What restoring `record` over `current` brings back, and what it leaves, in words."""
+    when = record.history_date
+    parts = [_("the text and the responsible")]
+    kept = [_("the state and the statuses are as they are now")]
+    if record.target_date is not None and record.target_date != current.target_date:
+        parts.append(
+            _("the target date %(date)s (logged as a move)")
+            % {"date": date_format(record.target_date, "DATE_FORMAT")}
+        )
+    elif record.target_date is None and current.target_date is not None:
+        kept.append(_("the target date stays (that version had none; a date is not removed)"))
+    return _("The version of %(when)s is restored: %(restored)s; %(kept)s.") % {
+        "when": date_format(localtime(when), "DATETIME_FORMAT"),
+        "restored": ", ".join(str(p) for p in parts),
+        "kept": ", ".join(str(k) for k in kept),
+    }
 
 
 def followup_history_entries(followup: FollowUp, *, user) -> list[Entry]:

@@ -500,7 +500,10 @@ MSG_RESTORE_NOT_FOUND = _("That version does not exist for this follow-up.")
 
 @transaction.atomic
 def followup_restore(*, followup: FollowUp, history_id: int, actor) -> FollowUp:
-    """Bring back the text of an earlier version; the restore is itself a new version."""
+    """Bring back the text, responsible and target date of an earlier version; the restore
+    is itself a new version. The target date goes back as a logged move (with this restore
+    as its reason); a version without a date leaves the date as it is (a date is moved, not
+    removed). The workflow state and the statuses are not rewound."""
     followup = _followup_locked(followup, None)
     FollowUpPermissions.of(actor, followup).require_restorer()
     record = followup.history.filter(history_id=history_id).first()
@@ -509,9 +512,10 @@ def followup_restore(*, followup: FollowUp, history_id: int, actor) -> FollowUp:
     for name in RESTORABLE_FIELDS:
         setattr(followup, name, getattr(record, name))
     when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
-    return _save_new_version(
-        followup, actor=actor, reason=str(_("Restored the version of %(when)s")) % {"when": when}
-    )
+    reason = str(_("Restored the version of %(when)s")) % {"when": when}
+    if record.target_date is not None and record.target_date != followup.target_date:
+        _record_date_move(followup, new_date=record.target_date, reason=reason, actor=actor)
+    return _save_new_version(followup, actor=actor, reason=reason)
 
 
 # --- the progress read model -----------------------------------------------------------------

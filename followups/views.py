@@ -20,7 +20,7 @@ from departments.access import access_for
 from departments.models import Department, descendant_ids
 from followups import services
 from followups.forms import FollowUpForm, MoveDateForm, ReturnForm, RoundForm, StatusForm
-from followups.history import followup_history_entries
+from followups.history import followup_history_entries, restore_message
 from followups.models import FollowUp, FollowUpRound, StatusUpdate
 from followups.permissions import FollowUpPermissions
 
@@ -89,10 +89,44 @@ def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "followups/followup_detail.html", _detail_context(request, followup))
 
 
+def _merge(
+    followup: FollowUp, current: FollowUp, expected_version: int, mine: dict
+) -> tuple[dict, tuple[str, ...]]:
+    """Three-way merge of the follow-up's fields: the version the form was loaded from
+    (its history row), mine and the saved one. A field only I changed takes mine, a field
+    only they changed keeps theirs; a field both changed differently is a clash."""
+    # Every versioned save writes one history row, so row n is version n; if the rows do not
+    # line up with the versions (an unversioned save), there is no base and every field the
+    # two versions differ in is a choice for the user.
+    rows = list(followup.history.order_by("history_id").values(*FollowUpForm.FIELDS))
+    base = rows[expected_version - 1] if len(rows) == current.version > expected_version else None
+    merged, clashes = {}, []
+    for name in FollowUpForm.FIELDS:
+        theirs = getattr(current, name)
+        if base is None:
+            merged[name] = mine[name]
+            if mine[name] != theirs:
+                clashes.append(name)
+            continue
+        original = base[name]
+        if mine[name] == original:
+            merged[name] = theirs
+        elif theirs in (original, mine[name]):
+            merged[name] = mine[name]
+        else:
+            merged[name] = mine[name]
+            clashes.append(name)
+    return merged, tuple(clashes)
+
+
 def _conflict(
-    request: HttpRequest, followup: FollowUp, exc: ConflictError, form: FollowUpForm
+    request: HttpRequest,
+    followup: FollowUp,
+    current: FollowUp,
+    form: FollowUpForm,
+    merged: dict,
+    clashes: tuple[str, ...],
 ) -> HttpResponse:
-    current: FollowUp = exc.current  # type: ignore[assignment]
     latest = current.history.select_related("history_user").first()
     mine = form.values()
     return render_conflict(
@@ -106,9 +140,40 @@ def _conflict(
         changed_by=latest.history_user if latest else None,
         changed_at=latest.history_date if latest else None,
         back_url=followup.get_absolute_url(),
-        retry_form=FollowUpForm.initial_for(current, **mine) if current.is_editable else None,
+        retry_form=FollowUpForm.initial_for(current, clashes=clashes, **merged)
+        if current.is_editable
+        else None,
         retry_url=reverse("followups:edit", args=[followup.pk]),
+        clashes=[form.fields[name].label for name in clashes],
     )
+
+
+def _save_answer(request: HttpRequest, followup: FollowUp, form: FollowUpForm):
+    """Save the form; after a conflict, merge per field and save what does not clash."""
+    changes = form.changes()
+    for name in form.kept_theirs():
+        changes[name] = getattr(followup, name)
+    expected = form.cleaned_data["version"]
+    save = partial(
+        call_service, form, services.followup_update, followup=followup, actor=request.user
+    )
+    try:
+        return save(expected_version=expected, **changes), None
+    except ConflictError as exc:
+        current: FollowUp = exc.current  # type: ignore[assignment]
+        merged, clashes = _merge(followup, current, expected, form.values())
+        if clashes or not current.is_editable:
+            return None, _conflict(request, followup, current, form, merged, clashes)
+        # Nothing clashes: both changes are kept, on top of the saved version.
+        try:
+            saved = save(expected_version=current.version, **{**changes, **merged})
+        except ConflictError as again:
+            current = again.current  # type: ignore[assignment]
+            merged, clashes = _merge(followup, current, expected, form.values())
+            return None, _conflict(request, followup, current, form, merged, clashes)
+        if saved is not None:
+            messages.info(request, MSG_MERGED)
+        return saved, None
 
 
 @login_required
@@ -118,19 +183,15 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
     FollowUpPermissions.of(request.user, followup).require_editor()
     context = {"followup": followup}
     if request.method == "POST":
-        form = FollowUpForm(request.POST, current_date=followup.target_date)
+        form = FollowUpForm(
+            request.POST,
+            current_date=followup.target_date,
+            clashes=FollowUpForm.clashes_in(request.POST),
+        )
         if form.is_valid():
-            try:
-                saved = call_service(
-                    form,
-                    services.followup_update,
-                    followup=followup,
-                    actor=request.user,
-                    expected_version=form.cleaned_data["version"],
-                    **form.changes(),
-                )
-            except ConflictError as exc:
-                return _conflict(request, followup, exc, form)
+            saved, conflict = _save_answer(request, followup, form)
+            if conflict is not None:
+                return conflict
             if saved is not None:
                 if getattr(request, "htmx", False):
                     return render(
@@ -157,6 +218,10 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 MSG_SAVED = gettext_lazy("The follow-up is saved.")
+MSG_MERGED = gettext_lazy(
+    "Someone else changed the follow-up while you were editing it. Your changes are saved "
+    "together with theirs: only the fields you changed were written."
+)
 MSG_DONE = {
     "followup_submit": gettext_lazy("The follow-up is submitted for approval."),
     "followup_approve": gettext_lazy("The follow-up is approved."),
@@ -331,6 +396,16 @@ def followup_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _restore_and_say_so(
+    request: HttpRequest, *, followup: FollowUp, history_id: int, actor
+) -> FollowUp:
+    record = followup.history.filter(history_id=history_id).first()
+    restored = services.followup_restore(followup=followup, history_id=history_id, actor=actor)
+    if record is not None:
+        messages.success(request, restore_message(record, followup))
+    return restored
+
+
 @login_required
 @require_POST
 def followup_restore(request: HttpRequest, pk: int, history_id: int) -> HttpResponse:
@@ -341,7 +416,7 @@ def followup_restore(request: HttpRequest, pk: int, history_id: int) -> HttpResp
         obj=(followup := _followup_or_404(request, pk)),
         can_restore=FollowUpPermissions.of(request.user, followup).can_restore,
         entries=partial(followup_history_entries, user=request.user),
-        restore=services.followup_restore,
+        restore=partial(_restore_and_say_so, request),
         history_id=history_id,
         done_url=reverse("followups:history", args=[pk]),
     )

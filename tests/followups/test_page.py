@@ -164,3 +164,104 @@ def test_each_decision_is_confirmed(client, plan, officer, manager):
         follow=True,
     )
     assert "Opfølgningen er godkendt." in response.content.decode()
+
+
+def _loaded(plan, officer):
+    services.followup_update(
+        followup=plan.followup,
+        actor=officer,
+        expected_version=None,
+        action="Første tekst",
+        responsible="Team A",
+        target_date=D(2031, 1, 1),
+    )
+    return FollowUp.objects.get(pk=plan.followup.pk)
+
+
+def test_a_conflict_on_other_fields_is_merged_and_saved(client, plan, officer, manager):
+    """Item 5: only the fields this user changed are written; the other user's target date
+    (changed meanwhile) stays."""
+    loaded = _loaded(plan, officer)
+    services.followup_update(
+        followup=loaded,
+        actor=manager,
+        expected_version=loaded.version,
+        action="Første tekst",
+        responsible="Team A",
+        target_date=D(2030, 12, 1),
+    )
+    client.force_login(officer)
+    response = client.post(
+        reverse("followups:edit", args=[loaded.pk]),
+        edit_data(loaded, action="Ny tekst fra A", responsible="Team A", target_date="2031-01-01"),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "kun de felter, du ændrede" in response.content.decode()
+    saved = FollowUp.objects.get(pk=loaded.pk)
+    assert (saved.action, saved.responsible, saved.target_date) == (
+        "Ny tekst fra A",
+        "Team A",
+        D(2030, 12, 1),
+    )
+
+
+def test_a_field_both_changed_is_chosen_side_by_side(client, plan, officer, manager):
+    loaded = _loaded(plan, officer)
+    services.followup_update(
+        followup=loaded,
+        actor=manager,
+        expected_version=loaded.version,
+        action="Tekst fra B",
+        responsible="Team A",
+        target_date=D(2031, 1, 1),
+    )
+    client.force_login(officer)
+    url = reverse("followups:edit", args=[loaded.pk])
+    mine = edit_data(loaded, action="Tekst fra A", responsible="Team C", target_date="2031-01-01")
+    response = client.post(url, mine)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Vælg, hvad der skal beholdes" in html
+    assert 'name="keep_action"' in html and 'name="keep_responsible"' not in html
+    assert "Tekst fra A" in html and "Tekst fra B" in html
+    current = FollowUp.objects.get(pk=loaded.pk)
+    # Keep theirs for the text; my other change (responsible) is written.
+    response = client.post(url, {**mine, "version": current.version, "keep_action": "theirs"})
+    assert response.status_code == 302
+    saved = FollowUp.objects.get(pk=loaded.pk)
+    assert (saved.action, saved.responsible) == ("Tekst fra B", "Team C")
+
+
+def test_restoring_a_version_brings_back_its_target_date_and_says_what(
+    client, plan, officer, secretariat
+):
+    """Item 6: the target date comes back as a logged move; the page says what was restored
+    and what was not."""
+    first = _loaded(plan, officer)  # "Første tekst", Team A, 1 January 2031
+    services.followup_update(
+        followup=first,
+        actor=officer,
+        expected_version=first.version,
+        action="Anden tekst",
+        responsible="Team B",
+        target_date=D(2031, 6, 1),
+        target_date_reason="Forsinket",
+    )
+    record = first.history.order_by("history_id")[1]  # the version with 1 January
+    client.force_login(secretariat)
+    response = client.post(
+        reverse("followups:restore", args=[first.pk, record.history_id]), follow=True
+    )
+    html = response.content.decode()
+    assert "er gendannet" in html and "måldatoen 1. januar 2031" in html
+    assert "tilstanden og statusserne er som nu" in html
+    restored = FollowUp.objects.get(pk=first.pk)
+    assert (restored.action, restored.responsible, restored.target_date) == (
+        "Første tekst",
+        "Team A",
+        D(2031, 1, 1),
+    )
+    move = restored.date_changes.order_by("-pk").first()
+    assert (move.old_date, move.new_date) == (D(2031, 6, 1), D(2031, 1, 1))
+    assert "Gendannede versionen fra" in move.reason
