@@ -26,7 +26,11 @@ def _my_tasks(user, rounds):
         )
         if round.kind == FollowUpRound.Kind.STATUS:
             tasks = tasks.filter(state=FollowUp.State.APPROVED).annotate(done=has_status_in(round))
+        overdue = set(tasks.overdue().values_list("pk", flat=True))
         tasks = list(tasks)
+        for task in tasks:
+            # Target date passed and not finished (a draft too: its action is late already).
+            task.is_overdue = task.pk in overdue
         if not tasks:
             continue
         if round.kind == FollowUpRound.Kind.PLAN:

@@ -149,7 +149,31 @@ class StatusForm(ChangesMixin, DkfdsFormMixin, forms.Form):
     )
 
 
-class RoundForm(DkfdsFormMixin, forms.Form):
+MSG_MEETING_BEFORE_DEADLINE = _("The committee meeting cannot be before the deadline.")
+MSG_CONFIRM_PAST = _(
+    "The date is in the past. Tick the box below if you are recording a past round."
+)
+
+
+class RoundDatesMixin:
+    """A deadline or meeting in the past needs an explicit yes (recording an earlier round
+    for imported history is legitimate); the meeting is never before the deadline."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        deadline, meeting = data.get("deadline"), data.get("meeting_date")
+        if deadline and meeting and meeting < deadline:
+            self.add_error("meeting_date", MSG_MEETING_BEFORE_DEADLINE)  # type: ignore[attr-defined]
+        today = timezone.localdate()
+        if not data.get("confirm_past"):
+            for name in ("deadline", "meeting_date"):
+                value = data.get(name)
+                if value and value < today and value != self.initial.get(name):  # type: ignore[attr-defined]
+                    self.add_error(name, MSG_CONFIRM_PAST)  # type: ignore[attr-defined]
+        return data
+
+
+class RoundForm(RoundDatesMixin, DkfdsFormMixin, forms.Form):
     report = forms.ModelChoiceField(
         label=_("Annual report"), queryset=AnnualReport.objects.latest_first()
     )
@@ -159,3 +183,23 @@ class RoundForm(DkfdsFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=FollowUpRound.Kind.choices)
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
     meeting_date = forms.DateField(label=_("Committee meeting"), required=False, widget=DateInput)
+    confirm_past = forms.BooleanField(
+        label=_("Yes, the dates are in the past: I am recording an earlier round"),
+        required=False,
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "confirm_past"}
+
+
+class RoundEditForm(RoundDatesMixin, DkfdsFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
+    meeting_date = forms.DateField(label=_("Committee meeting"), required=False, widget=DateInput)
+    confirm_past = forms.BooleanField(
+        label=_("Yes, the dates are in the past: I am recording an earlier round"),
+        required=False,
+    )
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "confirm_past"}

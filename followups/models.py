@@ -288,6 +288,13 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             .order_by("department__name")
         )
 
+    def unanswered_in(self, round: FollowUpRound) -> FollowUpQuerySet:
+        """What the round still waits for: in an action-plan round the follow-ups not yet
+        approved, in a status round the approved ones without a status in it."""
+        if round.kind == FollowUpRound.Kind.PLAN:
+            return self.exclude(state=FollowUp.State.APPROVED)
+        return self.filter(state=FollowUp.State.APPROVED).exclude(status_updates__round=round)
+
     def status_progress_by_department(self, round: FollowUpRound):
         """Per department: approved follow-ups and how many have a status in `round`."""
         return (

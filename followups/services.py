@@ -40,6 +40,7 @@ MSG_ROUND_ALREADY_OPEN = _(
 )
 MSG_ROUND_NAME_TAKEN = _("A round named “%(name)s” already exists for this annual report.")
 MSG_ROUND_NOT_OPEN = _("The round is not open, so nothing can be changed in it.")
+MSG_MEETING_BEFORE_DEADLINE = _("The committee meeting cannot be before the deadline.")
 MSG_ROUND_TRANSITION = _("A round that is “%(state)s” cannot be %(action)s.")
 MSG_ROUND_UNAPPROVED = _(
     "%(count)s follow-ups are not approved yet. Approve or return them before publishing."
@@ -76,6 +77,13 @@ def _require_secretariat(actor) -> None:
         raise PermissionDenied(MSG_NO_SECRETARIAT)
 
 
+def _require_meeting_after_deadline(
+    deadline: datetime.date, meeting_date: datetime.date | None
+) -> None:
+    if meeting_date is not None and meeting_date < deadline:
+        raise ServiceError(MSG_MEETING_BEFORE_DEADLINE, on_field="meeting_date")
+
+
 @transaction.atomic
 def round_open(
     *,
@@ -88,6 +96,7 @@ def round_open(
 ) -> FollowUpRound:
     """Open a round; an action-plan round creates a task per recommendation and department."""
     _require_secretariat(actor)
+    _require_meeting_after_deadline(deadline, meeting_date)
     AnnualReport.objects.select_for_update().get(pk=report.pk)
     already = FollowUpRound.objects.filter(report=report).open().first()
     if already is not None:
@@ -476,6 +485,7 @@ def round_update(
 ) -> FollowUpRound:
     """Rename or re-date a round that is not yet published."""
     _require_secretariat(actor)
+    _require_meeting_after_deadline(deadline, meeting_date)
     round = _round_locked(round)
     if round.state == FollowUpRound.State.PUBLISHED:
         raise ServiceError(MSG_ROUND_NOT_OPEN)

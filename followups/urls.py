@@ -17,6 +17,7 @@ urlpatterns = [
     path("runder/", views.round_list, name="round_list"),
     path("runder/ny/", views.round_new, name="round_new"),
     path("runder/<int:pk>/", views.round_detail, name="round_detail"),
+    path("runder/<int:pk>/rediger/", views.round_edit, name="round_edit"),
     path("runder/<int:pk>/luk/", views.round_close, name="round_close"),
     path("runder/<int:pk>/genaabn/", views.round_reopen, name="round_reopen"),
     path("runder/<int:pk>/offentliggoer/", views.round_publish, name="round_publish"),

@@ -15,11 +15,19 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ConflictError, ServiceError
+from core.text import danish_key
 from core.viewhelpers import call_service, history_page, render_conflict, render_partial_or_page
 from departments.access import access_for
 from departments.models import Department, descendant_ids
 from followups import services
-from followups.forms import FollowUpForm, MoveDateForm, ReturnForm, RoundForm, StatusForm
+from followups.forms import (
+    FollowUpForm,
+    MoveDateForm,
+    ReturnForm,
+    RoundEditForm,
+    RoundForm,
+    StatusForm,
+)
 from followups.history import followup_history_entries, restore_message
 from followups.models import FollowUp, FollowUpRound, StatusUpdate
 from followups.permissions import FollowUpPermissions
@@ -218,6 +226,7 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 MSG_SAVED = gettext_lazy("The follow-up is saved.")
+MSG_ROUND_SAVED = gettext_lazy("The round is saved.")
 MSG_MERGED = gettext_lazy(
     "Someone else changed the follow-up while you were editing it. Your changes are saved "
     "together with theirs: only the fields you changed were written."
@@ -447,59 +456,96 @@ def round_progress(round: FollowUpRound, user):
     return list(followups.status_progress_by_department(round))
 
 
+def _unanswered(round: FollowUpRound, user) -> list[tuple[str, list[FollowUp]]]:
+    """What the round waits for, per department (Danish order), each follow-up a link."""
+    waiting = (
+        FollowUp.objects.visible_to(user)
+        .for_report(round.report)
+        .unanswered_in(round)
+        .select_related("department", "recommendation__theme")
+        .order_by("recommendation__number", "pk")
+    )
+    by_department: dict[str, list[FollowUp]] = {}
+    for followup in waiting:
+        by_department.setdefault(followup.department_label, []).append(followup)
+    return sorted(by_department.items(), key=lambda item: danish_key(item[0]))
+
+
+def _round_page(request: HttpRequest, round: FollowUpRound, **extra) -> dict:
+    return {
+        "round": round,
+        "progress": round_progress(round, request.user),
+        "unanswered": _unanswered(round, request.user),
+        "can_manage": access_for(request.user).is_secretariat,
+        **extra,
+    }
+
+
 @login_required
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     round = get_object_or_404(
         FollowUpRound.objects.visible_to(request.user).select_related("report"), pk=pk
     )
-    progress = round_progress(round, request.user)
-    missing = [
-        row for row in progress if (row.get("reported", row.get("approved")) or 0) < row["total"]
-    ]
-    return render(
-        request,
-        "followups/round_detail.html",
-        {
-            "round": round,
-            "progress": progress,
-            "missing": missing,
-            "can_manage": access_for(request.user).is_secretariat,
-        },
-    )
+    return render(request, "followups/round_detail.html", _round_page(request, round))
+
+
+def _require_secretariat(request: HttpRequest) -> None:
+    if not access_for(request.user).is_secretariat:
+        raise PermissionDenied
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_new(request: HttpRequest) -> HttpResponse:
-    if not access_for(request.user).is_secretariat:
-        raise PermissionDenied
+    _require_secretariat(request)
     form = RoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        round = call_service(form, services.round_open, actor=request.user, **form.cleaned_data)
+        round = call_service(form, services.round_open, actor=request.user, **form.service_kwargs())
         if round is not None:
             return redirect(round)
     status = 422 if request.method == "POST" else 200
     return render(request, "followups/round_form.html", {"form": form}, status=status)
 
 
-def _round_action(request: HttpRequest, pk: int, service) -> HttpResponse:
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rename or re-date a round that is not published (the edition's cover prints them)."""
     round = get_object_or_404(FollowUpRound.objects.visible_to(request.user), pk=pk)
-    if not access_for(request.user).is_secretariat:
-        raise PermissionDenied
+    _require_secretariat(request)
+    if round.state == FollowUpRound.State.PUBLISHED:
+        raise PermissionDenied(_("A published round is not changed."))
+    initial = {"name": round.name, "deadline": round.deadline, "meeting_date": round.meeting_date}
+    form = RoundEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = call_service(
+            form, services.round_update, round=round, actor=request.user, **form.service_kwargs()
+        )
+        if saved is not None:
+            messages.success(request, MSG_ROUND_SAVED)
+            return redirect(saved)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "followups/round_edit.html", {"form": form, "round": round}, status=status
+    )
+
+
+def _round_action(request: HttpRequest, pk: int, service, confirm_template: str) -> HttpResponse:
+    """GET: what the action means and what the round still waits for (links), with the
+    button; POST: the action."""
+    round = get_object_or_404(
+        FollowUpRound.objects.visible_to(request.user).select_related("report"), pk=pk
+    )
+    _require_secretariat(request)
+    if request.method == "GET":
+        return render(request, confirm_template, _round_page(request, round))
     try:
         service(round=round, actor=request.user)
     except ServiceError as exc:
-        progress = round_progress(round, request.user)
         return render(
             request,
             "followups/round_detail.html",
-            {
-                "round": round,
-                "progress": progress,
-                "missing": [],
-                "can_manage": True,
-                "error": exc.message,
-            },
+            _round_page(request, round, error=exc.message),
             status=422,
         )
     messages.success(request, MSG_DONE[service.__name__])
@@ -507,21 +553,21 @@ def _round_action(request: HttpRequest, pk: int, service) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def round_close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _round_action(request, pk, services.round_close)
+    return _round_action(request, pk, services.round_close, "followups/round_close.html")
 
 
 @login_required
 @require_POST
 def round_reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    return _round_action(request, pk, services.round_reopen)
+    return _round_action(request, pk, services.round_reopen, "")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def round_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    return _round_action(request, pk, services.round_publish)
+    return _round_action(request, pk, services.round_publish, "followups/round_publish.html")
 
 
 # --- placing a follow-up awaiting placement (issue 20) --------------------------------------

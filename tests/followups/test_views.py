@@ -198,14 +198,14 @@ def test_round_pages_for_secretariat(client, plan, secretariat, officer):
 
 
 @pytest.mark.parametrize(
-    "name", ["submit", "approve", "return", "move_date", "restore_get", "round_close"]
+    "name", ["submit", "approve", "return", "move_date", "restore_get", "round_reopen"]
 )
 def test_state_changes_refuse_get(client, plan, secretariat, name):
     client.force_login(secretariat)
     if name == "restore_get":
         url = reverse("followups:restore", args=[plan.followup.pk, 1])
-    elif name == "round_close":
-        url = reverse("followups:round_close", args=[plan.round.pk])
+    elif name == "round_reopen":
+        url = reverse("followups:round_reopen", args=[plan.round.pk])
     else:
         url = reverse(f"followups:{name}", args=[plan.followup.pk])
     assert client.get(url).status_code == 405
