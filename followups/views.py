@@ -157,7 +157,8 @@ def _conflict(
 
 
 def _save_answer(request: HttpRequest, followup: FollowUp, form: FollowUpForm):
-    """Save the form; after a conflict, merge per field and save what does not clash."""
+    """Save the form; after a conflict, merge per field and save what does not clash.
+    Returns (the saved follow-up or None, the conflict page or None, whether it merged)."""
     changes = form.changes()
     for name in form.kept_theirs():
         changes[name] = getattr(followup, name)
@@ -166,22 +167,20 @@ def _save_answer(request: HttpRequest, followup: FollowUp, form: FollowUpForm):
         call_service, form, services.followup_update, followup=followup, actor=request.user
     )
     try:
-        return save(expected_version=expected, **changes), None
+        return save(expected_version=expected, **changes), None, False
     except ConflictError as exc:
         current: FollowUp = exc.current  # type: ignore[assignment]
         merged, clashes = _merge(followup, current, expected, form.values())
         if clashes or not current.is_editable:
-            return None, _conflict(request, followup, current, form, merged, clashes)
+            return None, _conflict(request, followup, current, form, merged, clashes), False
         # Nothing clashes: both changes are kept, on top of the saved version.
         try:
             saved = save(expected_version=current.version, **{**changes, **merged})
         except ConflictError as again:
             current = again.current  # type: ignore[assignment]
             merged, clashes = _merge(followup, current, expected, form.values())
-            return None, _conflict(request, followup, current, form, merged, clashes)
-        if saved is not None:
-            messages.info(request, MSG_MERGED)
-        return saved, None
+            return None, _conflict(request, followup, current, form, merged, clashes), False
+        return saved, None, True
 
 
 @login_required
@@ -197,17 +196,18 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
             clashes=FollowUpForm.clashes_in(request.POST),
         )
         if form.is_valid():
-            saved, conflict = _save_answer(request, followup, form)
+            saved, conflict, merged = _save_answer(request, followup, form)
             if conflict is not None:
                 return conflict
             if saved is not None:
+                said = MSG_MERGED if merged else MSG_SAVED
                 if getattr(request, "htmx", False):
                     return render(
                         request,
                         "followups/_followup_saved.html",
-                        {**_detail_context(request, saved), "saved": True},
+                        {**_detail_context(request, saved), "saved": said},
                     )
-                messages.success(request, MSG_SAVED)
+                messages.success(request, said)
                 return redirect(saved)
         return render_partial_or_page(
             request,

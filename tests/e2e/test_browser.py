@@ -73,13 +73,13 @@ def _axe_problems(page, base_url: str, urls: list[str]) -> dict:
         page.goto(base_url + url)
         page.evaluate(axe_source)
         result = page.evaluate("async () => JSON.stringify((await axe.run()).violations)")
-        serious = [v for v in json.loads(result) if v["impact"] in ("serious", "critical")]
-        if serious:
-            problems[url] = [(v["id"], v["help"], len(v["nodes"])) for v in serious]
+        found = json.loads(result)  # every impact, minor ones too (issue 25: zero violations)
+        if found:
+            problems[url] = [(v["id"], v["help"], len(v["nodes"])) for v in found]
     return problems
 
 
-def test_main_pages_have_no_serious_accessibility_violations(live_server, new_page, world):
+def test_main_pages_have_no_accessibility_violations(live_server, new_page, world):
     followup = world["plan"].followup
     year = world["plan"].report.year
     # axe is injected through the DevTools protocol, so the test context bypasses our CSP.
