@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.history import history_skipped
 from departments.models import Department
 from departments.services import (
     department_create,
@@ -79,9 +80,8 @@ class Command(BaseCommand):
                 )
                 user.set_password(demo.DEMO_PASSWORD)
                 # Recorded below, by the demo's secretariat user, once it exists.
-                user.skip_history_when_saving = True
-                user.save()
-                del user.skip_history_when_saving
+                with history_skipped(user):
+                    user.save()
                 created.append(user)
             users[username] = user
         for user in created:
