@@ -1,6 +1,7 @@
 """The start page: what each role needs first; the error pages that need more than a template."""
 
 import sys
+from collections.abc import Sequence
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -24,16 +25,18 @@ def _my_tasks(user, rounds):
             .select_related("recommendation__theme", "department")
             .order_by("recommendation__number", "department__name")
         )
-        if round.kind == FollowUpRound.Kind.STATUS:
-            tasks = tasks.filter(state=FollowUp.State.APPROVED).annotate(done=has_status_in(round))
-        tasks = list(tasks)
-        if not tasks:
-            continue
+        rows: Sequence[FollowUp]
         if round.kind == FollowUpRound.Kind.PLAN:
-            done = sum(1 for t in tasks if t.state in ("submitted", "approved"))
+            rows = list(tasks)
+            done = sum(1 for t in rows if t.state in ("submitted", "approved"))
         else:
-            done = sum(1 for t in tasks if t.done)
-        result.append({"round": round, "tasks": tasks, "done": done, "total": len(tasks)})
+            answered = list(
+                tasks.filter(state=FollowUp.State.APPROVED).annotate(done=has_status_in(round))
+            )
+            rows, done = answered, sum(1 for t in answered if t.done)
+        if not rows:
+            continue
+        result.append({"round": round, "tasks": rows, "done": done, "total": len(rows)})
     return result
 
 
