@@ -55,7 +55,8 @@ def _full_clean(instance: models.Model) -> None:
     held = {
         field.name
         for field in instance._meta.concrete_fields
-        if field.many_to_one
+        if isinstance(field, models.ForeignKey)
+        and field.many_to_one  # not a OneToOneField
         and getattr(instance, field.attname) is not None
         and field.is_cached(instance)
         and getattr(instance, field.name).pk == getattr(instance, field.attname)

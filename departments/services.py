@@ -26,7 +26,10 @@ MSG_UNKNOWN_ROLE = _("Unknown role “%(role)s”.")
 
 def _check_short_name(short_name: str, *, exclude_pk: int | None = None) -> None:
     # Compared in Python: SQLite's case folding ignores Æ/Ø/Å, and the table is small.
-    others = Department.objects.exclude(pk=exclude_pk).values_list("short_name", flat=True)
+    departments = Department.objects.all()
+    if exclude_pk is not None:
+        departments = departments.exclude(pk=exclude_pk)
+    others = departments.values_list("short_name", flat=True)
     if any(other.casefold() == short_name.strip().casefold() for other in others):
         raise ServiceError(MSG_SHORT_NAME_TAKEN, short_name=short_name)
 
