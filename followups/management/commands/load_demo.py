@@ -93,7 +93,7 @@ class Command(BaseCommand):
         return users
 
     def ensure_departments(self, actor):
-        departments = {}
+        departments: dict[str, Department] = {}
         for short, name, kind, parent in demo.DEPARTMENTS:
             department = Department.objects.filter(short_name=short).first()
             if department is None:
