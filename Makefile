@@ -39,9 +39,11 @@ TEST_WORKERS ?= auto
 test: install
 	$(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+# ruff, then mypy with django-stubs (its settings and the checked packages: pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) -m mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .

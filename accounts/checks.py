@@ -1,7 +1,7 @@
 """Sign-on settings checked by `manage.py check` (and so at every start-up)."""
 
 from django.conf import settings
-from django.core.checks import Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 from accounts.backends import (
     PASSWORD_LOGIN_ALL,
@@ -15,7 +15,7 @@ PASSWORD_LOGIN_VALUES = (PASSWORD_LOGIN_ALL, PASSWORD_LOGIN_BREAK_GLASS)
 
 @register()
 def sign_on_settings(app_configs, **kwargs):
-    problems = []
+    problems: list[CheckMessage] = []
     if settings.PASSWORD_LOGIN not in PASSWORD_LOGIN_VALUES:
         problems.append(
             Error(

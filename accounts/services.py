@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -37,7 +38,7 @@ _NOT_IN_USERNAME = re.compile(r"[^\w.@+-]")
 class SignOn:
     """The outcome of one sign-on: the user and what their groups gave them now."""
 
-    user: Any
+    user: User
     created: bool
     grants: Grants
 
@@ -81,7 +82,7 @@ def _profile(claims: Mapping[str, Any]) -> dict[str, str]:
     return {"first_name": first[:150], "last_name": last[:150], "email": email[:254]}
 
 
-def _sync_memberships(user, grants: Grants) -> dict[str, str]:
+def _sync_memberships(user: User, grants: Grants) -> dict[str, str]:
     """Make the user's memberships exactly those the grants name; returns the ones given
     (department short name → role), without departments the map names but we lack."""
     by_short_name = {d.short_name.casefold(): d for d in Department.objects.all()}
@@ -146,7 +147,9 @@ def user_sign_on(*, issuer: str, claims: Mapping[str, Any], groups: Iterable[str
 
 
 @transaction.atomic
-def external_identity_link(*, user, issuer: str, subject: str, actor) -> ExternalIdentity:
+def external_identity_link(
+    *, user: User, issuer: str, subject: str, actor: User
+) -> ExternalIdentity:
     """Let an existing (password) user sign on as the given provider identity, keeping
     their history, instead of getting a new account at their first sign-on."""
     if ExternalIdentity.objects.filter(issuer=issuer, subject=subject).exists():

@@ -3,6 +3,7 @@
 import logging
 import time
 from collections.abc import Callable
+from typing import TypeGuard
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -16,11 +17,6 @@ from django.utils.cache import add_never_cache_headers
 
 from departments.access import access_for
 
-try:
-    import psycopg
-except ImportError:  # SQLite-only installations
-    psycopg = None
-
 security_log = logging.getLogger("opfoelgning.security")
 
 # Seconds a client is asked to wait after the database was unreachable (503).
@@ -28,7 +24,11 @@ RETRY_AFTER_SECONDS = 30
 # Errors that mean the database cannot be used right now: refused or broken connections,
 # the pool's timeout, a server shutting down.
 _UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
-if psycopg is not None:
+try:
+    import psycopg
+except ImportError:  # SQLite-only installations
+    pass
+else:
     _UNAVAILABLE_ERRORS += (psycopg.OperationalError, psycopg.InterfaceError)
 _CHAIN_STEPS = 5
 
@@ -150,7 +150,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
 
-def database_unavailable(exc: BaseException | None) -> bool:
+def database_unavailable(exc: BaseException | None) -> TypeGuard[BaseException]:
     """Whether exc, or an error it was raised from, says the database cannot be used now.
 
     Django wraps the driver's errors in django.db's; the pool's PoolTimeout is a psycopg

@@ -29,6 +29,14 @@ from django.shortcuts import render
 security_log = logging.getLogger("opfoelgning.security")
 
 
+class AxesRequest(HttpRequest):
+    """A request as axes hands it to its handler (for type checking only): with the client's
+    address, and the lock's scope once the limit per IP address locked it."""
+
+    axes_ip_address: str
+    login_lock_scope: str
+
+
 class LoginThrottle(AxesDatabaseHandler):
     """axes' database handler with a second, higher limit per IP address.
 
@@ -39,14 +47,14 @@ class LoginThrottle(AxesDatabaseHandler):
     stops password spraying (one guess for each of many usernames) from one address.
     """
 
-    def ip_failures(self, request: HttpRequest) -> int:
+    def ip_failures(self, request: AxesRequest) -> int:
         attempts = AccessAttempt.objects.filter(
             ip_address=request.axes_ip_address,
             attempt_time__gte=get_cool_off_threshold(request),
         )
         return attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
 
-    def ip_limit_reached(self, request: HttpRequest) -> bool:
+    def ip_limit_reached(self, request: AxesRequest) -> bool:
         if self.ip_failures(request) < settings.LOGIN_FAILURE_LIMIT_PER_IP:
             return False
         request.login_lock_scope = "ip"

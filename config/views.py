@@ -1,6 +1,7 @@
 """The start page: what each role needs first; the error pages that need more than a template."""
 
 import sys
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -27,17 +28,17 @@ def _my_tasks(user, rounds):
         if round.kind == FollowUpRound.Kind.STATUS:
             tasks = tasks.filter(state=FollowUp.State.APPROVED).annotate(done=has_status_in(round))
         overdue = set(tasks.overdue().values_list("pk", flat=True))
-        tasks = list(tasks)
-        for task in tasks:
+        rows: list[Any] = list(tasks)
+        for task in rows:
             # Target date passed and not finished (a draft too: its action is late already).
             task.is_overdue = task.pk in overdue
-        if not tasks:
+        if not rows:
             continue
         if round.kind == FollowUpRound.Kind.PLAN:
-            done = sum(1 for t in tasks if t.state in ("submitted", "approved"))
+            done = sum(1 for t in rows if t.state in ("submitted", "approved"))
         else:
-            done = sum(1 for t in tasks if t.done)
-        result.append({"round": round, "tasks": tasks, "done": done, "total": len(tasks)})
+            done = sum(1 for t in rows if t.done)
+        result.append({"round": round, "tasks": rows, "done": done, "total": len(rows)})
     return result
 
 

@@ -28,6 +28,13 @@ class ConflictError(ServiceError):
 
     status_code = 409
 
-    def __init__(self, message: str | Promise, *, current: object = None, **params: object):
-        super().__init__(message, **params)
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        current: object = None,
+        on_field: str | None = None,
+        **params: object,
+    ):
+        super().__init__(message, on_field=on_field, **params)
         self.current = current

@@ -36,8 +36,16 @@ class Entry:
         return str(KIND_LABELS.get(self.kind, self.kind))
 
 
-def _display(model: type[models.Model], name: str, value: Any, names: dict) -> Any:
+def _own_field(model: type[models.Model], name: str) -> models.Field:
+    """The model's field `name` (history shows the model's own fields, no reverse relations)."""
     model_field = model._meta.get_field(name)
+    if not isinstance(model_field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a field of its own")
+    return model_field
+
+
+def _display(model: type[models.Model], name: str, value: Any, names: dict) -> Any:
+    model_field = _own_field(model, name)
     if value in (None, ""):
         return ""
     if model_field.choices:
@@ -69,7 +77,7 @@ def history_entries(
     for record in records:
         changes = []
         for name in fields:
-            attname = model._meta.get_field(name).attname
+            attname = _own_field(model, name).attname
             new = getattr(record, attname)
             old = getattr(previous, attname) if previous is not None else None
             if previous is None and new in (None, ""):
@@ -78,7 +86,7 @@ def history_entries(
                 changes.append(
                     Change(
                         field=name,
-                        label=str(model._meta.get_field(name).verbose_name),
+                        label=str(_own_field(model, name).verbose_name),
                         old=_display(model, name, old, names),
                         new=_display(model, name, new, names),
                     )

@@ -54,8 +54,8 @@ def order_by_groups(
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         whens = [When(**{key: pk}, then=Value(rank)) for rank, pk in enumerate(groups)]
-        rank = Case(*whens, default=Value(len(groups)), output_field=IntegerField())
-        return queryset.order_by(rank, *within)
+        position = Case(*whens, default=Value(len(groups)), output_field=IntegerField())
+        return queryset.order_by(position, *within)
     rank = _array_position(groups, F(key))
     if window is None:
         return queryset.order_by(rank, *within)

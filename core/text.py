@@ -2,6 +2,7 @@
 length limits of free text with their database constraint."""
 
 import unicodedata
+from typing import overload
 
 from django.db import models
 from django.db.models import Q
@@ -10,7 +11,6 @@ from django.db.models.lookups import LessThanOrEqual
 from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.text import capfirst
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Free text (actions, statuses, recommendations, reasons, comments, introductions): counted in
@@ -49,14 +49,18 @@ def all_words_in(field: str, text: str) -> Q:
     return condition
 
 
-def normalise_newlines(text: str) -> str:
+@overload
+def normalise_newlines(text: str) -> str: ...
+@overload
+def normalise_newlines(text: None) -> None: ...
+def normalise_newlines(text: str | None) -> str | None:
     """Line breaks as one character: browsers send a textarea's line breaks as CR LF but count
     them as one against its maxlength, and the stored text is counted as the user sees it."""
     return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 def _too_long_message(label, limit: int) -> str:
-    return gettext(MSG_TEXT_TOO_LONG) % {
+    return str(MSG_TEXT_TOO_LONG) % {
         "field": capfirst(str(label)),
         "limit": number_format(limit, force_grouping=True),
     }

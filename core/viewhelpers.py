@@ -1,15 +1,31 @@
 """Small helpers the apps' views share."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from django import forms
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
+from django_htmx.middleware import HtmxDetails
 
 from core.errors import ConflictError, ServiceError
 
 T = TypeVar("T")
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as views get it (for type checking): django-htmx's middleware, which every
+    request passes, says whether htmx sent it."""
+
+    htmx: HtmxDetails
+
+
+class AuthenticatedHttpRequest(HtmxHttpRequest):
+    """A request to a view behind login_required (for type checking): the user is signed in."""
+
+    user: User
 
 
 def call_service(form: forms.Form, service: Callable[..., T], /, **kwargs: Any) -> T | None:
@@ -44,7 +60,7 @@ def render_conflict(
     request: HttpRequest,
     *,
     title: str,
-    rows: list[tuple[str, Any, Any]],
+    rows: Sequence[tuple[str | Promise | None, Any, Any]],
     changed_by: Any,
     changed_at: Any,
     back_url: str,

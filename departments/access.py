@@ -94,6 +94,8 @@ class Access:
 
 NO_ACCESS = Access(frozenset(), False, frozenset(), frozenset())
 SYSTEM_ACCESS = Access(frozenset(), True, frozenset(), frozenset())
+# The attribute of a user object that holds its Access for the rest of the request.
+_CACHE_ATTR = "_opf_access"
 
 
 def system_user():
@@ -102,7 +104,7 @@ def system_user():
     from django.contrib.auth import get_user_model
 
     user = get_user_model()(username="system", is_active=True, is_superuser=True)
-    user._opf_access = SYSTEM_ACCESS
+    setattr(user, _CACHE_ATTR, SYSTEM_ACCESS)
     return user
 
 
@@ -110,7 +112,7 @@ def access_for(user) -> Access:
     """The user's access, cached on the user object for the rest of the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return NO_ACCESS
-    cached = getattr(user, "_opf_access", None)
+    cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
     roles = frozenset(
@@ -131,7 +133,7 @@ def access_for(user) -> Access:
         member_of=frozenset(descendant_ids(direct_member, children)),
         manager_of=frozenset(descendant_ids(direct_manager, children)),
     )
-    user._opf_access = access
+    setattr(user, _CACHE_ATTR, access)
     return access
 
 
@@ -144,8 +146,8 @@ def visible_departments(user) -> DepartmentQuerySet:
 
 def forget_access(user) -> None:
     """Drop the cached access (after memberships or groups change)."""
-    if hasattr(user, "_opf_access"):
-        del user._opf_access
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
 
 
 # Model permissions each role's group carries (used by the admin); "app.*" = every model

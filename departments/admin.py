@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import get_history_model_for_model
 
 from core.admin import ServiceAdmin
 from departments.access import forget_access
@@ -59,8 +60,8 @@ class MembershipAdmin(ServiceAdmin):
 # --- who may do what: users' roles and flags, and their history ------------------------------
 
 User = get_user_model()
-UserHistory = User.history.model  # type: ignore[attr-defined]
-MembershipHistory = Membership.history.model  # type: ignore[attr-defined]
+UserHistory = get_history_model_for_model(User)
+MembershipHistory = get_history_model_for_model(Membership)
 
 # django-simple-history names these "historical users" in English whatever the language; the
 # admin lists them as what they are to the secretariat. (Display only: migrations read the

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
-from core.history import save_tracked
+from core.history import history_skipped, note_actor, save_tracked
 from departments.access import GlobalRole, forget_access
 from departments.models import Department, Membership, UserHistoricalRecords
 
@@ -26,7 +26,10 @@ MSG_UNKNOWN_ROLE = _("Unknown role “%(role)s”.")
 
 def _check_short_name(short_name: str, *, exclude_pk: int | None = None) -> None:
     # Compared in Python: SQLite's case folding ignores Æ/Ø/Å, and the table is small.
-    others = Department.objects.exclude(pk=exclude_pk).values_list("short_name", flat=True)
+    departments = Department.objects.all()
+    if exclude_pk is not None:
+        departments = departments.exclude(pk=exclude_pk)
+    others = departments.values_list("short_name", flat=True)
     if any(other.casefold() == short_name.strip().casefold() for other in others):
         raise ServiceError(MSG_SHORT_NAME_TAKEN, short_name=short_name)
 
@@ -34,7 +37,7 @@ def _check_short_name(short_name: str, *, exclude_pk: int | None = None) -> None
 @transaction.atomic
 def department_create(
     *,
-    actor,
+    actor: User,
     name: str,
     short_name: str,
     kind: str = Department.Kind.ADMINISTRATION,
@@ -53,7 +56,7 @@ def department_create(
 def department_update(
     *,
     department: Department,
-    actor,
+    actor: User,
     name: str,
     short_name: str,
     kind: str,
@@ -77,7 +80,7 @@ def department_update(
 
 
 @transaction.atomic
-def membership_set(*, user, department: Department, role: str, actor) -> Membership:
+def membership_set(*, user: User, department: Department, role: str, actor: User) -> Membership:
     """Give `user` a role in `department` (creating or changing the membership)."""
     if role not in Membership.Role.values:
         raise ServiceError(MSG_UNKNOWN_ROLE, role=role)
@@ -95,14 +98,14 @@ def membership_set(*, user, department: Department, role: str, actor) -> Members
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor) -> None:
-    membership._history_user = actor  # type: ignore[attr-defined]
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    note_actor(membership, actor=actor)
     user = membership.user
     membership.delete()
     forget_access(user)
 
 
-def user_snapshot(user) -> tuple:
+def user_snapshot(user: User) -> tuple:
     """What the users' history records of a user, as it is in the database now: its flags
     and names, groups and permissions. Two equal snapshots: nothing to record."""
     fresh = type(user).objects.get(pk=user.pk)
@@ -118,23 +121,23 @@ def user_snapshot(user) -> tuple:
     )
 
 
-def user_history_record(*, user, actor, created: bool = False, reason: str = "") -> None:
+def user_history_record(
+    *, user: User, actor: User | None, created: bool = False, reason: str = ""
+) -> None:
     """One row in the users' history: the user as it is now, changed (or created) by `actor`.
 
     For writes that change a user in several steps (a save, then its groups, each of which
-    django-simple-history would record on its own): they run with
-    `user.skip_history_when_saving` set, then record the result once."""
+    django-simple-history would record on its own): they run inside
+    `history_skipped(user)`, then record the result once. `actor` None: a command's change."""
     records = UserHistoricalRecords.registered
     if records is None:  # registered when departments.models is imported
         raise RuntimeError("The users' history is not registered.")
-    user._history_user = actor
-    if reason:
-        user._change_reason = reason
+    note_actor(user, actor=actor, reason=reason)
     records.create_historical_record(user, "+" if created else "~")
 
 
 @transaction.atomic
-def user_set_global_roles(*, user, roles: set[str], actor) -> None:
+def user_set_global_roles(*, user: User, roles: set[str], actor: User | None) -> None:
     """Put the user in exactly the given organisation-wide role groups (one history row with
     `actor` when that changes anything)."""
     unknown = set(roles) - set(GlobalRole.values)
@@ -144,16 +147,13 @@ def user_set_global_roles(*, user, roles: set[str], actor) -> None:
     held = set(user.groups.filter(name__in=GlobalRole.values).values_list("name", flat=True))
     if held == set(roles):
         return
-    user.skip_history_when_saving = True
-    try:
+    with history_skipped(user):
         for value in GlobalRole.values:
             group = groups.get(value) or Group.objects.create(name=value)
             if value in roles and value not in held:
                 user.groups.add(group)
             elif value not in roles and value in held:
                 user.groups.remove(group)
-    finally:
-        del user.skip_history_when_saving
     user_history_record(user=user, actor=actor)
     audit_log.info(
         "global roles of user %s set to %s by %s",
@@ -165,7 +165,7 @@ def user_set_global_roles(*, user, roles: set[str], actor) -> None:
 
 
 @transaction.atomic
-def user_set_active(*, user, active: bool, actor):
+def user_set_active(*, user: User, active: bool, actor: User) -> User:
     """Let a user log in or not (a deactivated user is out at the next request); recorded in
     the users' history with `actor`."""
     user = type(user).objects.select_for_update().get(pk=user.pk)
@@ -184,7 +184,7 @@ def user_set_active(*, user, active: bool, actor):
 
 
 @transaction.atomic
-def global_roles_sync(*, actor=None) -> dict[str, tuple[list[str], list[str]]]:
+def global_roles_sync(*, actor: User | None = None) -> dict[str, tuple[list[str], list[str]]]:
     """Create the role groups and give each exactly the permissions of ROLE_PERMISSIONS.
 
     What a role may do changes here (after an upgrade brings new models): each change is a

@@ -1,6 +1,7 @@
 """The fictional demo municipality, Eksempelby Kommune. Every sentence here is invented."""
 
 import datetime
+from typing import Any, TypedDict
 
 DEMO_PASSWORD = "demo-2026"  # noqa: S105 (printed by `make run`; demo only)
 
@@ -47,7 +48,7 @@ THEMES = {
 # Each report: year, title, published, refs, introduction, recommendations.
 # A recommendation: (theme, kind, scope departments or None for the whole organisation,
 #   text, response, response reason, link) where link = (year, number, kind) or None.
-REPORTS = [
+REPORTS: list[dict[str, Any]] = [
     {
         "year": 2024,
         "title": "Borgerrådgiverens årsberetning 2024",
@@ -273,17 +274,26 @@ STATUS_TEXTS = {
     "dropped": "Ikke gennemført, fordi opgaven er flyttet til en anden forvaltning.",
 }
 
-PLAN_ROUND_2024 = {
+
+class RoundSpec(TypedDict):
+    """round_open's arguments for a demo round."""
+
+    name: str
+    deadline: datetime.date
+    meeting_date: datetime.date
+
+
+PLAN_ROUND_2024: RoundSpec = {
     "name": "Handleplan juni 2025",
     "deadline": datetime.date(2025, 6, 1),
     "meeting_date": datetime.date(2025, 6, 18),
 }
-STATUS_ROUND_2024 = {
+STATUS_ROUND_2024: RoundSpec = {
     "name": "Status december 2026",
     "deadline": datetime.date(2026, 12, 15),
     "meeting_date": datetime.date(2027, 1, 20),
 }
-PLAN_ROUND_2025 = {
+PLAN_ROUND_2025: RoundSpec = {
     "name": "Handleplan december 2026",
     "deadline": datetime.date(2026, 12, 10),
     "meeting_date": datetime.date(2027, 1, 20),

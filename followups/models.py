@@ -188,7 +188,7 @@ def _restricted_to_visible(queryset, user, departments, *, report: str, departme
     # Read-only roles see every department's published plans.
     ids = None if access.is_read_only else access.visible_department_ids()
     if departments is not None:
-        ids = set(departments) if ids is None else ids & set(departments)
+        ids = frozenset(departments) if ids is None else ids & frozenset(departments)
     if access.is_read_only:
         published = FollowUpRound.objects.plans().published().values("report_id")
         queryset = queryset.filter(**{f"{report}__in": published})

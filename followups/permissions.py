@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
@@ -31,7 +32,7 @@ MSG_ONLY_SECRETARIAT_RECORDS = _("Only the secretariat can record adopted follow
 MSG_ONLY_SECRETARIAT_RESTORES = _("Only the secretariat can restore an earlier version.")
 
 # The words MSG_TRANSITION uses for each target state.
-TRANSITION_WORDS = {
+TRANSITION_WORDS: dict[str, Any] = {
     FollowUp.State.SUBMITTED: _("submitted"),
     FollowUp.State.APPROVED: _("approved"),
     FollowUp.State.RETURNED: _("returned"),

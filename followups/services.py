@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Iterable
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ConflictError, ServiceError
-from core.history import save_tracked
+from core.history import note_actor, save_tracked
 from departments.access import access_for
 from departments.models import Department, descendant_ids
 from followups.history import RESTORABLE_FIELDS
@@ -72,7 +73,7 @@ MSG_NOT_CONCERNED = _("The recommendation does not concern %(department)s.")
 # --- rounds -----------------------------------------------------------------------------
 
 
-def _require_secretariat(actor) -> None:
+def _require_secretariat(actor: User) -> None:
     if not access_for(actor).is_secretariat:
         raise PermissionDenied(MSG_NO_SECRETARIAT)
 
@@ -87,7 +88,7 @@ def _require_meeting_after_deadline(
 @transaction.atomic
 def round_open(
     *,
-    actor,
+    actor: User,
     report: AnnualReport,
     name: str,
     kind: str,
@@ -119,7 +120,7 @@ def round_open(
 
 
 @transaction.atomic
-def followups_create_tasks(*, report: AnnualReport, actor) -> list[FollowUp]:
+def followups_create_tasks(*, report: AnnualReport, actor: User) -> list[FollowUp]:
     """A draft follow-up for every (recommendation, responsible department) pair missing one."""
     existing = set(
         FollowUp.objects.for_report(report).values_list("recommendation_id", "department_id")
@@ -138,7 +139,7 @@ def followups_create_tasks(*, report: AnnualReport, actor) -> list[FollowUp]:
 
 @transaction.atomic
 def followup_record(
-    *, recommendation: Recommendation, department: Department | None, action: str, actor
+    *, recommendation: Recommendation, department: Department | None, action: str, actor: User
 ) -> FollowUp:
     """A follow-up the administration adopted outside the app (an imported plan): approved
     with its action text, or, with no text, the department's open draft task. Without a
@@ -179,7 +180,7 @@ def _round_locked(round: FollowUpRound) -> FollowUpRound:
 
 
 @transaction.atomic
-def round_close(*, round: FollowUpRound, actor) -> FollowUpRound:
+def round_close(*, round: FollowUpRound, actor: User) -> FollowUpRound:
     _require_secretariat(actor)
     round = _round_locked(round)
     if round.state != FollowUpRound.State.OPEN:
@@ -193,7 +194,7 @@ def round_close(*, round: FollowUpRound, actor) -> FollowUpRound:
 
 
 @transaction.atomic
-def round_reopen(*, round: FollowUpRound, actor) -> FollowUpRound:
+def round_reopen(*, round: FollowUpRound, actor: User) -> FollowUpRound:
     _require_secretariat(actor)
     round = _round_locked(round)
     if round.state != FollowUpRound.State.CLOSED:
@@ -224,7 +225,7 @@ def round_publish_hook(hook: Callable[..., object]) -> Callable[..., object]:
 
 
 @transaction.atomic
-def round_publish(*, round: FollowUpRound, actor) -> FollowUpRound:
+def round_publish(*, round: FollowUpRound, actor: User) -> FollowUpRound:
     """Freeze a closed round; an action plan may only be published once fully approved."""
     _require_secretariat(actor)
     round = _round_locked(round)
@@ -270,7 +271,7 @@ def _require_version(followup: FollowUp, expected_version: int | None) -> None:
         raise ConflictError(MSG_STALE_FOLLOWUP, current=followup)
 
 
-def _save_new_version(followup: FollowUp, *, actor, reason: str = "") -> FollowUp:
+def _save_new_version(followup: FollowUp, *, actor: User, reason: str = "") -> FollowUp:
     followup.version += 1
     save_tracked(followup, actor=actor, reason=reason)
     return followup
@@ -281,13 +282,13 @@ def _check_new_target_date(followup: FollowUp, new_date: datetime.date) -> None:
     before the report to TARGET_DATE_MAX_YEARS after it (not 0001 or 9999). That a new date
     is not in the past is the forms' rule: the demo and imported history record past ones."""
     year = followup.recommendation.report.year
-    first, last = year - 1, year + TARGET_DATE_MAX_YEARS
+    first, last = year - TARGET_DATE_MAX_YEARS, year + TARGET_DATE_MAX_YEARS
     if not first <= new_date.year <= last:
         raise ServiceError(MSG_DATE_OUT_OF_RANGE, on_field="target_date", first=first, last=last)
 
 
 def _record_date_move(
-    followup: FollowUp, *, new_date: datetime.date | None, reason: str, actor
+    followup: FollowUp, *, new_date: datetime.date | None, reason: str, actor: User
 ) -> None:
     """Keep the original date and log the move; a later date needs a reason. A date once
     set can be moved but not removed (removing it and setting a later one would move it
@@ -331,7 +332,7 @@ def _set_target_date(followup: FollowUp, new_date: datetime.date | None) -> None
 def followup_update(
     *,
     followup: FollowUp,
-    actor,
+    actor: User,
     expected_version: int | None,
     action: str,
     responsible: str = "",
@@ -352,7 +353,7 @@ def followup_update(
 def followup_move_target_date(
     *,
     followup: FollowUp,
-    actor,
+    actor: User,
     new_date: datetime.date,
     reason: str,
     expected_version: int | None = None,
@@ -370,7 +371,9 @@ def _transition(permissions: FollowUpPermissions, state: str) -> None:
 
 
 @transaction.atomic
-def followup_submit(*, followup: FollowUp, actor, expected_version: int | None = None):
+def followup_submit(
+    *, followup: FollowUp, actor: User, expected_version: int | None = None
+) -> FollowUp:
     # Permission before version: who may not act learns nothing about the follow-up's state.
     followup = _followup_locked(followup, None)
     permissions = FollowUpPermissions.of(actor, followup)
@@ -384,7 +387,9 @@ def followup_submit(*, followup: FollowUp, actor, expected_version: int | None =
 
 
 @transaction.atomic
-def followup_approve(*, followup: FollowUp, actor, expected_version: int | None = None):
+def followup_approve(
+    *, followup: FollowUp, actor: User, expected_version: int | None = None
+) -> FollowUp:
     followup = _followup_locked(followup, None)
     permissions = FollowUpPermissions.of(actor, followup)
     permissions.require_approver()
@@ -397,7 +402,7 @@ def followup_approve(*, followup: FollowUp, actor, expected_version: int | None 
 
 @transaction.atomic
 def followup_return(
-    *, followup: FollowUp, actor, comment: str, expected_version: int | None = None
+    *, followup: FollowUp, actor: User, comment: str, expected_version: int | None = None
 ) -> FollowUp:
     """Send a submitted (or approved) follow-up back to the case officer with a comment."""
     followup = _followup_locked(followup, None)
@@ -420,7 +425,7 @@ def status_update_save(
     *,
     followup: FollowUp,
     round: FollowUpRound,
-    actor,
+    actor: User,
     status: str,
     text: str,
     expected_version: int | None = None,
@@ -478,7 +483,7 @@ def status_update_save(
 def round_update(
     *,
     round: FollowUpRound,
-    actor,
+    actor: User,
     name: str,
     deadline: datetime.date,
     meeting_date: datetime.date | None,
@@ -509,7 +514,7 @@ MSG_RESTORE_NOT_FOUND = _("That version does not exist for this follow-up.")
 
 
 @transaction.atomic
-def followup_restore(*, followup: FollowUp, history_id: int, actor) -> FollowUp:
+def followup_restore(*, followup: FollowUp, history_id: int, actor: User) -> FollowUp:
     """Bring back the text, responsible and target date of an earlier version; the restore
     is itself a new version. The target date goes back as a logged move (with this restore
     as its reason); a version without a date leaves the date as it is (a date is moved, not
@@ -630,7 +635,7 @@ def _status_addition(own: StatusUpdate, line: StatusUpdate) -> str:
 
 @transaction.atomic
 def followup_place(
-    *, followup: FollowUp, department: Department, actor, expected_version: int | None = None
+    *, followup: FollowUp, department: Department, actor: User, expected_version: int | None = None
 ) -> FollowUp:
     """Give a follow-up awaiting placement its department (secretariat only).
 
@@ -641,7 +646,7 @@ def followup_place(
     followup = _followup_locked(followup, None)
     FollowUpPermissions.of(actor, followup).require_placer()
     _require_version(followup, expected_version)
-    if followup.department_id is not None:
+    if followup.department is not None:
         raise ServiceError(MSG_ALREADY_PLACED, department=followup.department.name)
     if not department.active:
         raise ServiceError(MSG_PLACE_INACTIVE, department=department.name)
@@ -679,13 +684,13 @@ def followup_place(
                 own.text = "\n".join(t for t in (own.text.rstrip(), addition) if t)
                 own.version += 1
                 save_tracked(own, actor=actor)
-            update._history_user = actor
+            note_actor(update, actor=actor)
             update.delete()
             continue
         update.followup = target
         update.version += 1
         save_tracked(update, actor=actor)
-    followup._history_user = actor  # the deletion's history row names who placed it
+    note_actor(followup, actor=actor)  # the deletion's history row names who placed it
     followup.delete()
     followup_progress_refresh(followup_ids=[target.pk])
     return target

@@ -1,6 +1,7 @@
 """Pages for writing, approving and following up. Thin: forms in, services do the work."""
 
 from functools import partial
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -29,7 +30,7 @@ from followups.forms import (
     StatusForm,
 )
 from followups.history import followup_history_entries, restore_message
-from followups.models import FollowUp, FollowUpRound, StatusUpdate
+from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
 from followups.permissions import FollowUpPermissions
 
 
@@ -353,7 +354,7 @@ def status_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
                     rows=[
                         (
                             _("Status"),
-                            dict(StatusForm.base_fields["status"].choices).get(data["status"]),
+                            dict(ActionStatus.choices).get(data["status"]),
                             theirs.get_status_display(),
                         ),
                         (_("Status text"), data["text"], theirs.text),
@@ -590,7 +591,8 @@ class PlaceForm(forms.Form):
         if recommendation.scope == recommendation.Scope.DEPARTMENTS:
             named = set(recommendation.scope_entries.values_list("department_id", flat=True))
             departments = departments.filter(pk__in=descendant_ids(named))
-        self.fields["department"].queryset = departments
+        field = cast(forms.ModelChoiceField, self.fields["department"])
+        field.queryset = departments
 
 
 @login_required

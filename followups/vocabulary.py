@@ -13,7 +13,7 @@ digest function and loads them on every request.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -63,7 +63,7 @@ class Vocabulary:
     # Every round by pk (newest report first, then by deadline), with its report.
     rounds: Mapping[int, FollowUpRound]
 
-    def department_choices(self, visible: set[int] | None) -> SharedChoices:
+    def department_choices(self, visible: Collection[int] | None) -> SharedChoices:
         """The tree's choices restricted to `visible` (None: all)."""
         if visible is None:
             return self.department_tree

@@ -256,7 +256,7 @@ class PlannedFollowUp:
 
     @property
     def status_label(self) -> str:
-        return dict(ActionStatus.choices).get(self.status, "")
+        return str(dict(ActionStatus.choices).get(self.status, ""))
 
     @property
     def new_state(self) -> str:
@@ -496,7 +496,9 @@ class _Planner:
             for d in Department.objects.active().order_by("pk")
         ]
         self.index = DepartmentIndex(active)
-        self.by_pk: dict[int, PlannedDepartment] = {e.department.pk: e for e in active}
+        self.by_pk: dict[int, PlannedDepartment] = {
+            e.department.pk: e for e in active if e.department is not None
+        }
         self.inactive = {
             department_key(text)
             for d in Department.objects.filter(active=False)
@@ -536,7 +538,7 @@ class _Planner:
         # read: an action in the first section may name a department a later heading makes.
         for parsed in parsed_sections:
             department = None
-            if not parsed.is_organisation:
+            if parsed.department is not None:  # else the whole organisation
                 department = self._section_department(parsed.department, parsed.pos)
             self.plan.sections.append(
                 PlannedSection(
@@ -706,15 +708,16 @@ class _Planner:
         for action in row.actions:
             if action.pos != current_pos:
                 current, current_pos, marked = None, action.pos, None
-            item: Item | None = Item(action.text, action.bullet)
+            item = Item(action.text, action.bullet)
             unplaced_rest = marked_unplaced(action.text)
             if unplaced_rest is not None or (marked is not None and action.bullet):
                 if unplaced_rest is not None:
-                    item = split_item(unplaced_rest)
+                    split = split_item(unplaced_rest)
                     if not action.bullet:
                         marked = []
-                    if item is None:
+                    if split is None:
                         continue
+                    item = split
                     item.bullet = item.bullet or action.bullet
                 self._marked_unplaced(rec, item, action, marked)
                 continue
@@ -727,8 +730,8 @@ class _Planner:
                     # A label line ("Natur og Byg: - …") covers the bullets below it in the
                     # cell; a labelled bullet ("- NB: …") only itself.
                     current = department
-                item = split_item(rest)
-                if item is None:
+                labelled = split_item(rest)
+                if labelled is None:
                     # A bare label ("Natur og Byg:"): its bullets follow, or the department
                     # has not answered yet (the export writes an empty task like this).
                     if self._concerns(rec, department):
@@ -737,13 +740,14 @@ class _Planner:
                         if action.status:
                             self._add_status(followup, action.status, action.pos)
                     continue
+                item = labelled
                 item.bullet = item.bullet or action.bullet
             else:
                 department = current or self.index.mentioned(action.text) or section.department
             owner = self._owner(rec, item)
             if owner is not None:
                 # A line already imported stays where it is, placed or awaiting placement.
-                if owner.department_id is None:
+                if owner.department is None:
                     followup = rec.followup_for(None, existing=owner)
                 else:
                     followup = rec.followup_for(self._planned_department(owner.department))
@@ -803,7 +807,7 @@ class _Planner:
         awaits placement, together with the other bullets of its label line."""
         owner = self._owner(rec, item)
         if owner is not None:
-            if owner.department_id is None:
+            if owner.department is None:
                 followup = rec.followup_for(None, existing=owner)
             else:
                 followup = rec.followup_for(self._planned_department(owner.department))
@@ -885,13 +889,15 @@ class _Planner:
                 status=dict(ActionStatus.choices).get(self.plan.free_status, ""),
             )
         with_status = [f for f in self.plan.followups if f.status]
-        if with_status and self.plan.status_round is None:
-            self.warn(None, MSG_NO_STATUS_ROUND, year=self.plan.year)
+        status_round = self.plan.status_round
+        if status_round is None:
+            if with_status:
+                self.warn(None, MSG_NO_STATUS_ROUND, year=self.plan.year)
             return
         current_statuses = {
             s.followup_id: s
             for s in StatusUpdate.objects.filter(
-                round=self.plan.status_round,
+                round=status_round,
                 followup__in=[f.existing for f in with_status if f.existing],
             )
         }
@@ -909,7 +915,7 @@ class _Planner:
                         followup.status_pos,
                         MSG_STATUS_EXISTS,
                         department=followup.label,
-                        round=self.plan.status_round.name,
+                        round=status_round.name,
                     )
 
 

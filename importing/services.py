@@ -12,6 +12,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -52,7 +53,7 @@ class ImportResult:
     document: ImportedDocument
 
 
-def require_importer(actor) -> None:
+def require_importer(actor: User) -> None:
     if not access_for(actor).is_secretariat:
         raise PermissionDenied(MSG_NOT_SECRETARIAT)
 
@@ -73,7 +74,7 @@ def import_preview(
 
 def import_commit(
     *,
-    actor,
+    actor: User,
     name: str,
     data: bytes,
     year: int,
@@ -119,7 +120,7 @@ def import_commit(
     return ImportResult(plan=plan, report=report, document=document)
 
 
-def _apply(plan: ImportPlan, *, actor) -> AnnualReport:
+def _apply(plan: ImportPlan, *, actor: User) -> AnnualReport:
     report = plan.report or report_create(
         actor=actor, year=plan.year, title=REPORT_TITLE.format(year=plan.year)
     )
@@ -154,7 +155,7 @@ def _at(pos):
         raise ImportRefused(MSG_AT, where=str(pos), error=exc.message) from exc
 
 
-def _apply_recommendation(plan, planned, *, report, themes, actor) -> None:
+def _apply_recommendation(plan, planned, *, report, themes, actor: User) -> None:
     today = timezone.localdate()
     recommendation = planned.existing
     if recommendation is None:

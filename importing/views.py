@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tasks import TaskResultStatus
 
 from core.errors import ServiceError
+from core.viewhelpers import AuthenticatedHttpRequest
 from departments.access import access_for
 from followups.models import ActionStatus
 from importing import staging
@@ -148,7 +149,7 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def commit(request: HttpRequest, token: str) -> HttpResponse:
+def commit(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     _require_secretariat(request)
     entry, data = _staged(request, token)
     form = CommitForm(request.POST)
@@ -176,7 +177,7 @@ def commit(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def job(request: HttpRequest, task_id: str) -> HttpResponse:
+def job(request: AuthenticatedHttpRequest, task_id: str) -> HttpResponse:
     """Progress of the user's own import; polled by htmx, refreshed without JavaScript."""
     _require_secretariat(request)
     token = request.session.get(JOBS_KEY, {}).get(task_id)

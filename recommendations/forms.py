@@ -1,5 +1,7 @@
 """Forms for registering reports and recommendations and assessing answers."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -89,7 +91,7 @@ class LinkForm(DkfdsFormMixin, forms.Form):
 
     def __init__(self, *args, recommendation: Recommendation, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["previous"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["previous"]).queryset = (
             Recommendation.objects.filter(report__year__lt=recommendation.report.year)
             .select_related("report", "theme")
             .order_by("-report__year", "number")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.db import transaction
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ConflictError, ServiceError
-from core.history import save_tracked
+from core.history import note_actor, save_tracked
 from departments.access import access_for
 from departments.models import Department
 from recommendations.models import (
@@ -43,18 +44,18 @@ MSG_STALE_RECOMMENDATION = _(
 )
 
 
-def _require_registrar(actor) -> None:
+def _require_registrar(actor: User) -> None:
     access = access_for(actor)
     if not (access.is_secretariat or access.is_ombudsman):
         raise PermissionDenied(MSG_NOT_REGISTRAR)
 
 
-def _require_ombudsman(actor) -> None:
+def _require_ombudsman(actor: User) -> None:
     if not access_for(actor).is_ombudsman:
         raise PermissionDenied(MSG_NOT_OMBUDSMAN)
 
 
-def _require_secretariat(actor) -> None:
+def _require_secretariat(actor: User) -> None:
     if not access_for(actor).is_secretariat:
         raise PermissionDenied(MSG_NOT_SECRETARIAT)
 
@@ -62,7 +63,7 @@ def _require_secretariat(actor) -> None:
 @transaction.atomic
 def report_create(
     *,
-    actor,
+    actor: User,
     year: int,
     title: str,
     published_on: datetime.date | None = None,
@@ -98,7 +99,7 @@ REPORT_EDITABLE_FIELDS = {
 
 
 @transaction.atomic
-def report_update(*, report: AnnualReport, actor, **fields) -> AnnualReport:
+def report_update(*, report: AnnualReport, actor: User, **fields) -> AnnualReport:
     _require_registrar(actor)
     unknown = set(fields) - REPORT_EDITABLE_FIELDS
     if unknown:
@@ -111,7 +112,7 @@ def report_update(*, report: AnnualReport, actor, **fields) -> AnnualReport:
 
 
 @transaction.atomic
-def report_attach_document(*, report: AnnualReport, actor, document: File, name: str) -> None:
+def report_attach_document(*, report: AnnualReport, actor: User, document: File, name: str) -> None:
     """Keep the original file (e.g. the imported Word document) with the report."""
     _require_registrar(actor)
     report = AnnualReport.objects.select_for_update().get(pk=report.pk)
@@ -120,7 +121,7 @@ def report_attach_document(*, report: AnnualReport, actor, document: File, name:
 
 
 @transaction.atomic
-def theme_get_or_create(*, actor, name: str, description: str = "") -> Theme:
+def theme_get_or_create(*, actor: User, name: str, description: str = "") -> Theme:
     """Themes are a shared vocabulary: reuse an existing one whatever its case or spacing."""
     _require_registrar(actor)
     clean = " ".join(name.split())
@@ -155,7 +156,7 @@ def _check_scope(scope: str, departments: list[Department]) -> None:
 
 
 def _set_departments(
-    recommendation: Recommendation, departments: list[Department], *, actor
+    recommendation: Recommendation, departments: list[Department], *, actor: User
 ) -> None:
     """Add and remove scope rows one by one so each leaves its own history row."""
     wanted = {d.pk: d for d in departments}
@@ -165,7 +166,7 @@ def _set_departments(
     }
     for pk, row in existing.items():
         if pk not in wanted:
-            row._history_user = actor  # type: ignore[attr-defined]
+            note_actor(row, actor=actor)
             row.delete()
     for pk, department in wanted.items():
         if pk not in existing:
@@ -178,7 +179,7 @@ def _set_departments(
 @transaction.atomic
 def recommendation_create(
     *,
-    actor,
+    actor: User,
     report: AnnualReport,
     theme: Theme,
     text: str,
@@ -229,7 +230,7 @@ def _locked(recommendation: Recommendation, expected_version: int | None) -> Rec
     return current
 
 
-def _save_new_version(recommendation: Recommendation, *, actor, reason: str = "") -> None:
+def _save_new_version(recommendation: Recommendation, *, actor: User, reason: str = "") -> None:
     recommendation.version += 1
     save_tracked(recommendation, actor=actor, reason=reason)
 
@@ -238,7 +239,7 @@ def _save_new_version(recommendation: Recommendation, *, actor, reason: str = ""
 def recommendation_update(
     *,
     recommendation: Recommendation,
-    actor,
+    actor: User,
     expected_version: int | None,
     theme: Theme,
     text: str,
@@ -266,7 +267,7 @@ def recommendation_update(
 def recommendation_set_response(
     *,
     recommendation: Recommendation,
-    actor,
+    actor: User,
     response: str,
     reason: str = "",
     expected_version: int | None = None,
@@ -287,7 +288,7 @@ def recommendation_set_response(
 def recommendation_assess(
     *,
     recommendation: Recommendation,
-    actor,
+    actor: User,
     assessment: str,
     note: str = "",
     expected_version: int | None = None,
@@ -309,7 +310,7 @@ def recommendation_link(
     recommendation: Recommendation,
     previous: Recommendation | None,
     link_kind: str,
-    actor,
+    actor: User,
 ) -> Recommendation:
     """Link to an earlier recommendation this one repeats or continues (None unlinks)."""
     _require_registrar(actor)
@@ -322,7 +323,7 @@ def recommendation_link(
 
 
 @transaction.atomic
-def theme_update(*, theme: Theme, actor, name: str, description: str = "") -> Theme:
+def theme_update(*, theme: Theme, actor: User, name: str, description: str = "") -> Theme:
     _require_registrar(actor)
     clean = " ".join(name.split())
     if not clean:
@@ -352,7 +353,7 @@ RESTORABLE_FIELDS = [
 
 @transaction.atomic
 def recommendation_restore(
-    *, recommendation: Recommendation, history_id: int, actor
+    *, recommendation: Recommendation, history_id: int, actor: User
 ) -> Recommendation:
     """Bring back an earlier version's text and answers as a new version."""
     _require_secretariat(actor)

@@ -13,6 +13,7 @@ import hashlib
 import logging
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -54,7 +55,7 @@ def _changes_summary(table, has_previous: bool) -> str:
 
 @transaction.atomic
 def edition_archive(
-    *, round: FollowUpRound, actor, department: Department | None = None
+    *, round: FollowUpRound, actor: User, department: Department | None = None
 ) -> ReportEdition:
     """Render and store the round's PDF edition, marking rows changed since the last one.
 
@@ -91,7 +92,7 @@ def edition_archive(
     return edition
 
 
-def edition_schedule(*, round: FollowUpRound, actor) -> EditionRendering:
+def edition_schedule(*, round: FollowUpRound, actor: User) -> EditionRendering:
     """Record that the published round's edition is due; the worker renders it after commit.
 
     Runs inside the publishing transaction (a publish hook): one row, no rendering, so the
@@ -182,7 +183,7 @@ def edition_render(*, rendering_id: int) -> EditionRendering:
 
 
 @transaction.atomic
-def edition_retry(*, rendering: EditionRendering, actor) -> EditionRendering:
+def edition_retry(*, rendering: EditionRendering, actor: User) -> EditionRendering:
     """The secretariat tries a failed (or lost) edition again, with fresh attempts."""
     if not access_for(actor).is_secretariat:
         raise PermissionDenied(MSG_ONLY_SECRETARIAT)

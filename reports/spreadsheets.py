@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from reports.tables import ReportTable
+from reports.tables import FollowUpCell, ReportTable
 
 HEADER = ["Tema", "Anbefaling", "Opfølgning", "Status"]
 # Cells starting with these are read as formulas (or DDE) by spreadsheet programs.
@@ -29,7 +30,7 @@ def table_rows(table: ReportTable) -> list[list[str]]:
         rows.append(list(HEADER))
         for group in section.themes:
             for rec in group.rows:
-                cells = rec.followups or [None]
+                cells: Sequence[FollowUpCell | None] = rec.followups or [None]
                 for index, cell in enumerate(cells):
                     first = index == 0
                     followup = f"{cell.department_name}: {cell.action}" if cell else ""
@@ -66,7 +67,7 @@ def to_csv(table: ReportTable, separator: str = ";") -> str:
 def to_xlsx(table: ReportTable) -> bytes:
     """Every cell is stored as a string, never as a formula, whatever its first character."""
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # the one a new workbook has
     sheet.title = "Rapport"
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")

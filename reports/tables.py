@@ -32,7 +32,7 @@ ORGANISATION_HEADING = "Anbefalinger og handlinger som vedrører hele organisati
 DEPARTMENT_HEADING = "Anbefalinger og handlinger som vedrører {name}"
 
 # The document's status words (DOMAIN.md); the council's report is always in Danish.
-STATUS_LABELS_DA = {
+STATUS_LABELS_DA: dict[str, str] = {
     ActionStatus.PLANNED: "Planlagt",
     ActionStatus.IN_PROGRESS: "Igangsat",
     ActionStatus.DONE: "Gennemført",

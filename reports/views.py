@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ServiceError
+from core.viewhelpers import AuthenticatedHttpRequest
 from departments.access import access_for, visible_departments
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
@@ -118,7 +119,7 @@ def _pdf_refused(request: HttpRequest, year: int, message: str, status: int) -> 
 
 @login_required
 @require_GET
-def report_pdf(request: HttpRequest, year: int) -> HttpResponse:
+def report_pdf(request: HttpRequest, year: int) -> HttpResponse | FileResponse:
     """Serve the cached PDF for this content, or render it in the background."""
     params, table = _params(request, year)
     try:
@@ -145,7 +146,7 @@ def report_pdf(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def pdf_status(request: HttpRequest, year: int, key: str) -> HttpResponse:
+def pdf_status(request: AuthenticatedHttpRequest, year: int, key: str) -> HttpResponse:
     """Progress of a background rendering; polled by htmx, refreshed without JavaScript."""
     job = get_object_or_404(ReportRendering, key=key, year=year)
     # The user's own rendering, or one of exactly the content this user may see now.
@@ -219,7 +220,7 @@ def edition_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_POST
-def edition_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def edition_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The secretariat tries a failed edition again (POST only); 409 if it has not failed."""
     rendering = get_object_or_404(EditionRendering.objects.select_related("round"), pk=pk)
     if not access_for(request.user).is_secretariat:

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -77,7 +78,7 @@ TEMPLATES = [
 ]
 
 
-def database_from_env(*, pool: bool = False) -> dict:
+def database_from_env(*, pool: bool = False) -> dj_database_url.DBConfig:
     """SQLite in a local file unless DATABASE_URL names another database."""
     url = os.environ.get("DATABASE_URL", "")
     if not url:
@@ -236,7 +237,7 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # embedded default, builds them without their extra columns, which is all W040 says.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {

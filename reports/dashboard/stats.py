@@ -15,6 +15,7 @@ import functools
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
@@ -22,6 +23,7 @@ from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django_tasks import task
+from simple_history.utils import get_history_model_for_model
 
 from departments.models import Department
 from followups.models import (
@@ -67,7 +69,8 @@ def _data_version_sql(vendor: str) -> tuple[str, tuple]:
     """The ORM's SQL for data_version, compiled once (compiling the nine-part union took
     longer than running it: 2.5 ms against 0.6 ms at national scale)."""
     newest = [
-        model.history.model.objects.annotate(table=Value(i))
+        get_history_model_for_model(model)
+        .objects.annotate(table=Value(i))
         .values("table")
         .annotate(newest=Max("history_id"))
         .order_by()
@@ -90,7 +93,7 @@ class Figures:
     departments: list[tuple[int, str, int | None]] = field(default_factory=list)
     theme_names: dict[int, str] = field(default_factory=dict)
     # The same summed over all departments (the secretariat's default view).
-    all: dict[str, dict] = field(default_factory=dict)
+    all: dict[str, Any] = field(default_factory=dict)
     computed_at: datetime.datetime = field(default_factory=timezone.now)
 
     def summed(self, name: str, ids: set[int] | None) -> dict:

@@ -75,7 +75,8 @@ def _clean(params: dict) -> dict[str, str]:
 
 
 def _status_labels() -> dict[str, str]:
-    return {**dict(ActionStatus.choices), stats.NO_STATUS: _("No status yet")}
+    labels = {value: str(label) for value, label in ActionStatus.choices}
+    return {**labels, stats.NO_STATUS: _("No status yet")}
 
 
 @login_required
@@ -139,7 +140,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "rounds": rounds,
             "round": round,
             "selected": selected,
-            "selected_name": names.get(selected),
+            "selected_name": names.get(selected) if selected is not None else None,
             "parent_of_selected": next(
                 (
                     p
@@ -190,6 +191,7 @@ def _progress_chart(round, progress, units, links) -> Chart:
             continue
         common = {"round": round.pk, **unit.params()}
         overdue = (str(p["overdue"]), links.f(**common, overdue="true"))
+        extra: list[tuple[str, str] | list[tuple[str, str]]]
         if status_round:
             cells = [
                 Cell(p["reported"], links.f(**common, reported="yes")),

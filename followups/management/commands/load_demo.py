@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from core.history import history_skipped
 from departments.models import Department
 from departments.services import (
     department_create,
@@ -79,9 +80,8 @@ class Command(BaseCommand):
                 )
                 user.set_password(demo.DEMO_PASSWORD)
                 # Recorded below, by the demo's secretariat user, once it exists.
-                user.skip_history_when_saving = True
-                user.save()
-                del user.skip_history_when_saving
+                with history_skipped(user):
+                    user.save()
                 created.append(user)
             users[username] = user
         for user in created:
@@ -93,7 +93,7 @@ class Command(BaseCommand):
         return users
 
     def ensure_departments(self, actor):
-        departments = {}
+        departments: dict[str, Department] = {}
         for short, name, kind, parent in demo.DEPARTMENTS:
             department = Department.objects.filter(short_name=short).first()
             if department is None:

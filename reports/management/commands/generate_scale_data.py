@@ -476,7 +476,12 @@ class Command(BaseCommand):
         rounds = self.status_rounds.get(report_id, [])
         partial_limit = self.partial_round.get(index)
         recs, rec_h, recdepts, recdept_h = [], [], [], []
-        followups, followup_h, changes, change_h, statuses, status_h = [], [], [], [], [], []
+        followups: list[tuple] = []
+        followup_h: list[tuple] = []
+        changes: list[tuple] = []
+        change_h: list[tuple] = []
+        statuses: list[tuple] = []
+        status_h: list[tuple] = []
         progress: list[tuple] = []
         sec = self.secretariat_id
         for number in range(first_number, first_number + count):
@@ -517,6 +522,8 @@ class Command(BaseCommand):
             own_rounds = rounds
             if partial_limit is not None and number > partial_limit:
                 own_rounds = rounds[:-1]
+            target: datetime.date | None  # None: a draft without a date yet
+            original: datetime.date | None
             for department_id in departments:
                 fid = self._next("followup")
                 author = r.choice(self.author_ids)
@@ -580,7 +587,7 @@ class Command(BaseCommand):
                             [10, 35, 30, 12, 8, 5],
                         )[0]
                     reported = deadline - datetime.timedelta(days=r.randint(0, 20))
-                    row = (
+                    update = (
                         self._next("status"),
                         str(status),
                         r.choice(self.status_texts),
@@ -589,11 +596,11 @@ class Command(BaseCommand):
                         fid,
                         round_id,
                     )
-                    statuses.append(row)
+                    statuses.append(update)
                     when = datetime.datetime.combine(
                         reported, datetime.time(12), tzinfo=datetime.UTC
                     )
-                    status_h.append(row + self._hist("status", when, author))
+                    status_h.append(update + self._hist("status", when, author))
                     if finished_on is None and status in FINISHED_STATUSES:
                         finished_on = reported
                 # The read model (FollowUpProgress), a row per follow-up: rounds come in
