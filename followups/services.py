@@ -278,8 +278,8 @@ def _save_new_version(followup: FollowUp, *, actor: User, reason: str = "") -> F
 
 
 def _check_new_target_date(followup: FollowUp, new_date: datetime.date) -> None:
-    """A date being set lies in the years of its annual report's follow-up: from the year
-    before the report to TARGET_DATE_MAX_YEARS after it (not 0001 or 9999). That a new date
+    """A date being set lies within TARGET_DATE_MAX_YEARS before or after its annual report's
+    year (not 0001 or 9999). That a new date
     is not in the past is the forms' rule: the demo and imported history record past ones."""
     year = followup.recommendation.report.year
     first, last = year - TARGET_DATE_MAX_YEARS, year + TARGET_DATE_MAX_YEARS
