@@ -4,7 +4,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ServiceAdmin, run_action
-from followups.forms import FollowUpForm
 from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
 from followups.services import (
     followup_approve,
@@ -58,7 +57,7 @@ class FollowUpAdmin(ServiceAdmin):
     fields = [
         "recommendation",
         "department",
-        *FollowUpForm.FIELDS,
+        *FollowUp.ANSWER_FIELDS,
         "original_target_date",
         "date_changes_log",
         "state",
@@ -86,7 +85,7 @@ class FollowUpAdmin(ServiceAdmin):
             actor=request.user,
             expected_version=data["expected_version"],
             target_date_reason=str(_("Changed in the admin")),
-            **{name: data[name] for name in FollowUpForm.FIELDS},
+            **{name: data[name] for name in FollowUp.ANSWER_FIELDS},
         )
 
     @admin.display(description=_("Moved target dates"))

@@ -1,7 +1,7 @@
 """Forms for writing follow-ups and statuses. Plain forms: only the listed fields are read.
 
 Their field names are the services' keyword arguments, so a view hands `form.changes()` to
-the service as it is, and a follow-up's fields are listed once (FollowUpForm.FIELDS) for the
+the service as it is, and a follow-up's fields are listed once (FollowUp.ANSWER_FIELDS) for the
 form's initial values, the service call and the conflict page."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class VersionedForm(ChangesMixin, DkfdsFormMixin, forms.Form):
 class FollowUpForm(VersionedForm):
     # The follow-up's own fields the department writes (target_date_reason only explains a
     # move of the date and is not stored on the follow-up).
-    FIELDS = ("action", "responsible", "target_date")
+    FIELDS = FollowUp.ANSWER_FIELDS
 
     action = LongTextField(
         label=_("Follow-up – what will we do?"),
@@ -155,44 +155,11 @@ MSG_CONFIRM_PAST = _(
 )
 
 
-class RoundDatesMixin:
-    """A deadline or meeting in the past needs an explicit yes (recording an earlier round
-    for imported history is legitimate); the meeting is never before the deadline."""
+class RoundEditForm(DkfdsFormMixin, forms.Form):
+    """A round's name and dates. A deadline or meeting in the past needs an explicit yes
+    (recording an earlier round for imported history is legitimate); the meeting is never
+    before the deadline."""
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean()  # type: ignore[misc]
-        deadline, meeting = data.get("deadline"), data.get("meeting_date")
-        if deadline and meeting and meeting < deadline:
-            self.add_error("meeting_date", MSG_MEETING_BEFORE_DEADLINE)  # type: ignore[attr-defined]
-        today = timezone.localdate()
-        if not data.get("confirm_past"):
-            for name in ("deadline", "meeting_date"):
-                value = data.get(name)
-                if value and value < today and value != self.initial.get(name):  # type: ignore[attr-defined]
-                    self.add_error(name, MSG_CONFIRM_PAST)  # type: ignore[attr-defined]
-        return data
-
-
-class RoundForm(RoundDatesMixin, DkfdsFormMixin, forms.Form):
-    report = forms.ModelChoiceField(
-        label=_("Annual report"), queryset=AnnualReport.objects.latest_first()
-    )
-    name = forms.CharField(
-        label=_("Name"), max_length=150, help_text=_("E.g. 'Handleplan april 2027'.")
-    )
-    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUpRound.Kind.choices)
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
-    meeting_date = forms.DateField(label=_("Committee meeting"), required=False, widget=DateInput)
-    confirm_past = forms.BooleanField(
-        label=_("Yes, the dates are in the past: I am recording an earlier round"),
-        required=False,
-    )
-
-    def service_kwargs(self) -> dict[str, Any]:
-        return {k: v for k, v in self.cleaned_data.items() if k != "confirm_past"}
-
-
-class RoundEditForm(RoundDatesMixin, DkfdsFormMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=150)
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
     meeting_date = forms.DateField(label=_("Committee meeting"), required=False, widget=DateInput)
@@ -201,5 +168,32 @@ class RoundEditForm(RoundDatesMixin, DkfdsFormMixin, forms.Form):
         required=False,
     )
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        deadline, meeting = data.get("deadline"), data.get("meeting_date")
+        if deadline and meeting and meeting < deadline:
+            self.add_error("meeting_date", MSG_MEETING_BEFORE_DEADLINE)
+        today = timezone.localdate()
+        if not data.get("confirm_past"):
+            for name in ("deadline", "meeting_date"):
+                value = data.get(name)
+                if value and value < today and value != self.initial.get(name):
+                    self.add_error(name, MSG_CONFIRM_PAST)
+        return data
+
     def service_kwargs(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k != "confirm_past"}
+
+
+class RoundForm(RoundEditForm):
+    """A new round: its report and kind besides the name and dates."""
+
+    field_order = ["report", "name", "kind", "deadline", "meeting_date", "confirm_past"]
+
+    report = forms.ModelChoiceField(
+        label=_("Annual report"), queryset=AnnualReport.objects.latest_first()
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=150, help_text=_("E.g. 'Handleplan april 2027'.")
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUpRound.Kind.choices)

@@ -7,18 +7,11 @@ from django.utils.translation import gettext as _
 from core.historydiff import Entry, history_entries
 from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
 
-FOLLOWUP_FIELDS = [
-    "action",
-    "responsible",
-    "target_date",
-    "original_target_date",
-    "state",
-    "return_comment",
-]
+FOLLOWUP_FIELDS = [*FollowUp.ANSWER_FIELDS, "original_target_date", "state", "return_comment"]
 STATUS_FIELDS = ["round", "status", "text", "author", "reported_on"]
 # The content a restore brings back (the target date too, as a logged move: see
 # followups.services.followup_restore); the workflow state is never rewound by a restore.
-RESTORABLE_FIELDS = ["action", "responsible"]
+RESTORABLE_FIELDS = [name for name in FollowUp.ANSWER_FIELDS if name != "target_date"]
 
 
 def restore_message(record, current: FollowUp) -> str:

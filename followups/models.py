@@ -430,6 +430,9 @@ class FollowUp(models.Model):
         State.APPROVED: {State.RETURNED},
     }
     EDITABLE_STATES = (State.DRAFT, State.RETURNED)
+    # The department's answer, listed once: the form, the admin, the conflict page and the
+    # history's comparison read their fields from here.
+    ANSWER_FIELDS = ("action", "responsible", "target_date")
 
     recommendation = models.ForeignKey(
         Recommendation,

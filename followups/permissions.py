@@ -98,21 +98,16 @@ class FollowUpPermissions:
     def can_submit(self) -> bool:
         return self.can_edit
 
+    def _approver_may_move_to(self, state: str) -> bool:
+        return self.is_approver and self.plan_open and self.followup.can_move_to(state)
+
     @property
     def can_approve(self) -> bool:
-        return (
-            self.is_approver
-            and self.plan_open
-            and self.followup.can_move_to(FollowUp.State.APPROVED)
-        )
+        return self._approver_may_move_to(FollowUp.State.APPROVED)
 
     @property
     def can_return(self) -> bool:
-        return (
-            self.is_approver
-            and self.plan_open
-            and self.followup.can_move_to(FollowUp.State.RETURNED)
-        )
+        return self._approver_may_move_to(FollowUp.State.RETURNED)
 
     @property
     def can_move_date(self) -> bool:
@@ -157,6 +152,13 @@ class FollowUpPermissions:
                 state=self.followup.get_state_display(),
                 action=TRANSITION_WORDS[state],
             )
+
+    def require_role_for(self, state: str) -> None:
+        """Submitting is the editor's step, approving and returning the approver's."""
+        if state == FollowUp.State.SUBMITTED:
+            self.require_editor()
+        else:
+            self.require_approver()
 
     def require_edit(self) -> None:
         """Write the department's answer: editor, plan round open, follow-up editable."""

@@ -365,22 +365,29 @@ def followup_move_target_date(
     return _save_new_version(followup, actor=actor, reason=reason)
 
 
-def _transition(permissions: FollowUpPermissions, state: str) -> None:
+def _stepped(
+    followup: FollowUp, *, actor: User, state: str, expected_version: int | None
+) -> FollowUp:
+    """The locked follow-up moved to `state` (not saved yet): the role first, so that who may
+    not act learns nothing about the follow-up, then the version, the open plan round and the
+    state it is in."""
+    followup = _followup_locked(followup, None)
+    permissions = FollowUpPermissions.of(actor, followup)
+    permissions.require_role_for(state)
+    _require_version(followup, expected_version)
+    permissions.require_plan_open()
     permissions.require_transition(state)
-    permissions.followup.state = state
+    followup.state = state
+    return followup
 
 
 @transaction.atomic
 def followup_submit(
     *, followup: FollowUp, actor: User, expected_version: int | None = None
 ) -> FollowUp:
-    # Permission before version: who may not act learns nothing about the follow-up's state.
-    followup = _followup_locked(followup, None)
-    permissions = FollowUpPermissions.of(actor, followup)
-    permissions.require_editor()
-    _require_version(followup, expected_version)
-    permissions.require_plan_open()
-    _transition(permissions, FollowUp.State.SUBMITTED)
+    followup = _stepped(
+        followup, actor=actor, state=FollowUp.State.SUBMITTED, expected_version=expected_version
+    )
     if not followup.action.strip():
         raise ServiceError(MSG_ACTION_REQUIRED)
     return _save_new_version(followup, actor=actor)
@@ -390,12 +397,9 @@ def followup_submit(
 def followup_approve(
     *, followup: FollowUp, actor: User, expected_version: int | None = None
 ) -> FollowUp:
-    followup = _followup_locked(followup, None)
-    permissions = FollowUpPermissions.of(actor, followup)
-    permissions.require_approver()
-    _require_version(followup, expected_version)
-    permissions.require_plan_open()
-    _transition(permissions, FollowUp.State.APPROVED)
+    followup = _stepped(
+        followup, actor=actor, state=FollowUp.State.APPROVED, expected_version=expected_version
+    )
     followup.return_comment = ""
     return _save_new_version(followup, actor=actor)
 
@@ -405,14 +409,11 @@ def followup_return(
     *, followup: FollowUp, actor: User, comment: str, expected_version: int | None = None
 ) -> FollowUp:
     """Send a submitted (or approved) follow-up back to the case officer with a comment."""
-    followup = _followup_locked(followup, None)
-    permissions = FollowUpPermissions.of(actor, followup)
-    permissions.require_approver()
-    _require_version(followup, expected_version)
-    permissions.require_plan_open()
+    followup = _stepped(
+        followup, actor=actor, state=FollowUp.State.RETURNED, expected_version=expected_version
+    )
     if not comment.strip():
         raise ServiceError(MSG_COMMENT_REQUIRED)
-    _transition(permissions, FollowUp.State.RETURNED)
     followup.return_comment = comment.strip()
     return _save_new_version(followup, actor=actor, reason=comment.strip())
 

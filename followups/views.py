@@ -1,7 +1,7 @@
 """Pages for writing, approving and following up. Thin: forms in, services do the work."""
 
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -107,10 +107,10 @@ def _merge(
     # Every versioned save writes one history row, so row n is version n; if the rows do not
     # line up with the versions (an unversioned save), there is no base and every field the
     # two versions differ in is a choice for the user.
-    rows = list(followup.history.order_by("history_id").values(*FollowUpForm.FIELDS))
+    rows = list(followup.history.order_by("history_id").values(*FollowUp.ANSWER_FIELDS))
     base = rows[expected_version - 1] if len(rows) == current.version > expected_version else None
     merged, clashes = {}, []
-    for name in FollowUpForm.FIELDS:
+    for name in FollowUp.ANSWER_FIELDS:
         theirs = getattr(current, name)
         if base is None:
             merged[name] = mine[name]
@@ -143,7 +143,7 @@ def _conflict(
         title=_("The follow-up was changed while you were editing it"),
         rows=[
             (form.fields[name].label, mine[name], getattr(current, name))
-            for name in FollowUpForm.FIELDS
+            for name in FollowUp.ANSWER_FIELDS
         ]
         + [(_("State"), "", current.get_state_display())],
         changed_by=latest.history_user if latest else None,
@@ -394,16 +394,22 @@ def status_edit(request: HttpRequest, pk: int, round_pk: int) -> HttpResponse:
     )
 
 
-@login_required
-def followup_history(request: HttpRequest, pk: int) -> HttpResponse:
+def _history_page(request: HttpRequest, pk: int, **restore: Any) -> HttpResponse:
+    followup = _followup_or_404(request, pk)
     return history_page(
         request,
         template="followups/followup_history.html",
         name="followup",
-        obj=(followup := _followup_or_404(request, pk)),
+        obj=followup,
         can_restore=FollowUpPermissions.of(request.user, followup).can_restore,
         entries=partial(followup_history_entries, user=request.user),
+        **restore,
     )
+
+
+@login_required
+def followup_history(request: HttpRequest, pk: int) -> HttpResponse:
+    return _history_page(request, pk)
 
 
 def _restore_and_say_so(
@@ -419,13 +425,9 @@ def _restore_and_say_so(
 @login_required
 @require_POST
 def followup_restore(request: HttpRequest, pk: int, history_id: int) -> HttpResponse:
-    return history_page(
+    return _history_page(
         request,
-        template="followups/followup_history.html",
-        name="followup",
-        obj=(followup := _followup_or_404(request, pk)),
-        can_restore=FollowUpPermissions.of(request.user, followup).can_restore,
-        entries=partial(followup_history_entries, user=request.user),
+        pk,
         restore=partial(_restore_and_say_so, request),
         history_id=history_id,
         done_url=reverse("followups:history", args=[pk]),
