@@ -163,7 +163,7 @@ def main() -> None:
         ("follow-ups: sort by theme (da)", secretariat, f"{fup_list}?sort=theme"),
         ("follow-ups: sort by department+status=done+theme", secretariat, f"{fup_list}?sort=department&status=done&theme={theme}"),
         ("follow-ups: manager, no filter", manager, fup_list),
-        ("recommendation page", secretariat, reverse("pages:recommendation", args=[rec])),
+        ("recommendation page", secretariat, reverse("recommendations:detail", args=[rec])),
     ]  # fmt: skip
     for name, client, url in pages:
         if args.only and args.only not in name:

@@ -246,6 +246,20 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             department="progress__department_id" if on_progress else "department_id",
         )
 
+    def with_statuses_for(self, user) -> FollowUpQuerySet:
+        """Each follow-up's statuses prefetched (`status_updates.all`), of the rounds `user`
+        may see, oldest round first."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "status_updates",
+                queryset=StatusUpdate.objects.filter(
+                    round__in=FollowUpRound.objects.visible_to(user)
+                )
+                .select_related("round", "author")
+                .order_by("round__deadline", "pk"),
+            )
+        )
+
     def editable_by(self, user) -> FollowUpQuerySet:
         access = access_for(user)
         if access.is_secretariat:

@@ -32,6 +32,8 @@ from followups.forms import (
 from followups.history import followup_history_entries, restore_message
 from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
 from followups.permissions import FollowUpPermissions
+from recommendations.models import Recommendation
+from recommendations.views import PagePart
 
 
 def _followup_or_404(request: HttpRequest, pk: int) -> FollowUp:
@@ -642,3 +644,17 @@ def followup_place(request: HttpRequest, pk: int) -> HttpResponse:
         {"followup": followup, "recommendation": recommendation, "form": form},
         status=status,
     )
+
+
+def recommendation_followups(request: HttpRequest, recommendation: Recommendation) -> PagePart:
+    """The recommendation page's section of each department's follow-up and its statuses
+    (registered in FollowupsConfig.ready: the page lives in `recommendations`, below us)."""
+    followups = list(
+        FollowUp.objects.visible_to(request.user)
+        .filter(recommendation=recommendation)
+        .select_related("department")
+        .with_statuses_for(request.user)
+        .prefetch_related("date_changes")
+        .order_by("department__name")
+    )
+    return PagePart("followups/_recommendation_followups.html", {"followups": followups})

@@ -1,6 +1,8 @@
 """Forms for registering reports and recommendations and assessing answers."""
 
-from typing import cast
+from __future__ import annotations
+
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -53,8 +55,26 @@ class RecommendationForm(DkfdsFormMixin, forms.Form):
         return list(Theme.objects.values_list("name", flat=True))
 
 
-class ResponseForm(DkfdsFormMixin, forms.Form):
+class AnswerForm(DkfdsFormMixin, forms.Form):
+    """A form on the recommendation page that writes two of its fields: the service's keyword
+    arguments are the form's fields, `MODEL_FIELDS` says where each is stored."""
+
+    MODEL_FIELDS: dict[str, str] = {}
+
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def initial_for(cls, recommendation: Recommendation) -> AnswerForm:
+        initial = {name: getattr(recommendation, attr) for name, attr in cls.MODEL_FIELDS.items()}
+        return cls(initial={**initial, "version": recommendation.version})
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.MODEL_FIELDS}
+
+
+class ResponseForm(AnswerForm):
+    MODEL_FIELDS = {"response": "response", "reason": "response_reason"}
+
     response = forms.ChoiceField(
         label=_("The administration's response"), choices=Recommendation.Response.choices
     )
@@ -66,8 +86,9 @@ class ResponseForm(DkfdsFormMixin, forms.Form):
     )
 
 
-class AssessmentForm(DkfdsFormMixin, forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class AssessmentForm(AnswerForm):
+    MODEL_FIELDS = {"assessment": "assessment", "note": "assessment_note"}
+
     assessment = forms.ChoiceField(
         label=_("The ombudsman's assessment"), choices=Recommendation.Assessment.choices
     )

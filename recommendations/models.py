@@ -376,7 +376,7 @@ class Recommendation(models.Model):
         return f"{self.report.year}-{self.number}: {self.theme}"
 
     def get_absolute_url(self) -> str:
-        return reverse("pages:recommendation", args=[self.pk])
+        return reverse("recommendations:detail", args=[self.pk])
 
     @property
     def is_organisation_wide(self) -> bool:

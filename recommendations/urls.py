@@ -8,6 +8,7 @@ urlpatterns = [
     path("ny/", views.report_new, name="report_new"),
     path("<int:year>/rediger/", views.report_edit, name="report_edit"),
     path("<int:year>/anbefaling/ny/", views.recommendation_new, name="new"),
+    path("anbefaling/<int:pk>/", views.recommendation_detail, name="detail"),
     path("anbefaling/<int:pk>/rediger/", views.recommendation_edit, name="edit"),
     path("anbefaling/<int:pk>/sammenhaeng/", views.recommendation_link, name="link"),
     path("anbefaling/<int:pk>/vurdering/", views.recommendation_assess, name="assess"),

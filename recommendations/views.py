@@ -1,4 +1,9 @@
-"""Registering annual reports and recommendations; the ombudsman's assessment; history."""
+"""The recommendation page; registering annual reports and recommendations; the ombudsman's
+assessment; history."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -25,6 +30,26 @@ from recommendations.models import AnnualReport, Recommendation, RecommendationD
 HISTORY_FIELDS = Recommendation.CONTENT_FIELDS
 
 
+@dataclass(frozen=True)
+class PagePart:
+    """A section a higher app adds to the recommendation page: its template and context."""
+
+    template: str
+    context: dict[str, Any]
+
+
+# What higher apps show on the recommendation page (followups: each department's follow-up and
+# its statuses), registered from their AppConfig.ready(); this app imports none of them.
+PagePartMaker = Callable[[HttpRequest, Recommendation], PagePart]
+_page_parts: list[PagePartMaker] = []
+
+
+def recommendation_page_part(maker: PagePartMaker) -> PagePartMaker:
+    if maker not in _page_parts:
+        _page_parts.append(maker)
+    return maker
+
+
 def _require_registrar(request: HttpRequest) -> None:
     access = access_for(request.user)
     if not (access.is_secretariat or access.is_ombudsman):
@@ -34,6 +59,38 @@ def _require_registrar(request: HttpRequest) -> None:
 def _recommendation_or_404(request: HttpRequest, pk: int) -> Recommendation:
     return get_object_or_404(
         Recommendation.objects.visible_to(request.user).select_related("report", "theme"), pk=pk
+    )
+
+
+@login_required
+def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    recommendation = get_object_or_404(
+        Recommendation.objects.visible_to(request.user).select_related(
+            "report", "theme", "previous__report", "previous__theme"
+        ),
+        pk=pk,
+    )
+    earlier, later = recommendation.chain()
+    access = access_for(request.user)
+    return render(
+        request,
+        "recommendations/recommendation_detail.html",
+        {
+            "recommendation": recommendation,
+            "departments": [
+                e.department for e in recommendation.scope_entries.select_related("department")
+            ],
+            "earlier": earlier,
+            "later": later,
+            "parts": [make(request, recommendation) for make in _page_parts],
+            "can_register": access.is_secretariat or access.is_ombudsman,
+            "assessment_form": AssessmentForm.initial_for(recommendation)
+            if access.is_ombudsman
+            else None,
+            "response_form": ResponseForm.initial_for(recommendation)
+            if access.is_secretariat
+            else None,
+        },
     )
 
 
@@ -211,11 +268,10 @@ def recommendation_link(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _answer_post(request, pk, form_class, service, field_map):
+def _answer_post(request, pk, form_class, service):
     recommendation = _recommendation_or_404(request, pk)
     form = form_class(request.POST)
     if form.is_valid():
-        kwargs = {target: form.cleaned_data[source] for source, target in field_map.items()}
         try:
             saved = call_service(
                 form,
@@ -223,7 +279,7 @@ def _answer_post(request, pk, form_class, service, field_map):
                 recommendation=recommendation,
                 actor=request.user,
                 expected_version=form.cleaned_data.get("version"),
-                **kwargs,
+                **form.service_kwargs(),
             )
         except ConflictError:
             form.add_error(
@@ -249,13 +305,7 @@ def _answer_post(request, pk, form_class, service, field_map):
 def recommendation_assess(request: HttpRequest, pk: int) -> HttpResponse:
     if not access_for(request.user).is_ombudsman:
         raise PermissionDenied
-    return _answer_post(
-        request,
-        pk,
-        AssessmentForm,
-        services.recommendation_assess,
-        {"assessment": "assessment", "note": "note"},
-    )
+    return _answer_post(request, pk, AssessmentForm, services.recommendation_assess)
 
 
 @login_required
@@ -263,13 +313,7 @@ def recommendation_assess(request: HttpRequest, pk: int) -> HttpResponse:
 def recommendation_respond(request: HttpRequest, pk: int) -> HttpResponse:
     if not access_for(request.user).is_secretariat:
         raise PermissionDenied
-    return _answer_post(
-        request,
-        pk,
-        ResponseForm,
-        services.recommendation_set_response,
-        {"response": "response", "reason": "reason"},
-    )
+    return _answer_post(request, pk, ResponseForm, services.recommendation_set_response)
 
 
 def recommendation_history_entries(recommendation: Recommendation):

@@ -5,5 +5,4 @@ from reports import pages
 app_name = "pages"
 urlpatterns = [
     path("<int:year>/", pages.report_detail, name="report"),
-    path("anbefaling/<int:pk>/", pages.recommendation_detail, name="recommendation"),
 ]

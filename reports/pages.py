@@ -1,8 +1,5 @@
-"""The annual report page and the recommendation page: they read across every app.
-
-Both show follow-ups and their statuses beside the recommendations, so they live here, above
-`followups`, rather than in `recommendations`, which sits below follow-ups and imports none
-of them (tests/test_layers.py)."""
+"""The annual report page: every section, theme and recommendation of one year with each
+department's follow-up and statuses beside them, so it reads across the apps below."""
 
 from __future__ import annotations
 
@@ -18,8 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from core.text import danish_key
 from departments.access import access_for
 from departments.models import Department
-from followups.models import FollowUp, FollowUpRound, StatusUpdate
-from recommendations.forms import AssessmentForm, ResponseForm
+from followups.models import FollowUp, FollowUpRound
 from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment
 
 
@@ -33,16 +29,6 @@ class Row:
 class Section:
     department: Department | None  # None: the whole organisation
     themes: list[tuple[str, list[Row]]] = field(default_factory=list)
-
-
-def _statuses_prefetch(user) -> Prefetch:
-    visible_rounds = FollowUpRound.objects.visible_to(user)
-    return Prefetch(
-        "status_updates",
-        queryset=StatusUpdate.objects.filter(round__in=visible_rounds)
-        .select_related("round", "author")
-        .order_by("round__deadline", "pk"),
-    )
 
 
 def report_sections(report: AnnualReport, user) -> list[Section]:
@@ -64,7 +50,7 @@ def report_sections(report: AnnualReport, user) -> list[Section]:
         FollowUp.objects.visible_to(user)
         .for_report(report)
         .select_related("department")
-        .prefetch_related(_statuses_prefetch(user))
+        .with_statuses_for(user)
         .order_by("department__name")
     ):
         followups_by_rec[followup.recommendation_id].append(followup)
@@ -111,56 +97,5 @@ def report_detail(request: HttpRequest, year: int) -> HttpResponse:
             "sections": report_sections(report, request.user),
             "rounds": rounds,
             "can_register": access.is_secretariat or access.is_ombudsman,
-        },
-    )
-
-
-@login_required
-def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    recommendation = get_object_or_404(
-        Recommendation.objects.visible_to(request.user).select_related(
-            "report", "theme", "previous__report", "previous__theme"
-        ),
-        pk=pk,
-    )
-    earlier, later = recommendation.chain()
-    followups = list(
-        FollowUp.objects.visible_to(request.user)
-        .filter(recommendation=recommendation)
-        .select_related("department")
-        .prefetch_related(_statuses_prefetch(request.user), "date_changes")
-        .order_by("department__name")
-    )
-    access = access_for(request.user)
-    return render(
-        request,
-        "reports/pages/recommendation_detail.html",
-        {
-            "recommendation": recommendation,
-            "departments": [
-                e.department for e in recommendation.scope_entries.select_related("department")
-            ],
-            "earlier": earlier,
-            "later": later,
-            "followups": followups,
-            "can_register": access.is_secretariat or access.is_ombudsman,
-            "assessment_form": AssessmentForm(
-                initial={
-                    "assessment": recommendation.assessment,
-                    "note": recommendation.assessment_note,
-                    "version": recommendation.version,
-                }
-            )
-            if access.is_ombudsman
-            else None,
-            "response_form": ResponseForm(
-                initial={
-                    "response": recommendation.response,
-                    "reason": recommendation.response_reason,
-                    "version": recommendation.version,
-                }
-            )
-            if access.is_secretariat
-            else None,
         },
     )

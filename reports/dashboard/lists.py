@@ -247,7 +247,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         load=lambda qs: qs.select_related("report", "theme").only(
             "number", "text", "kind", "report__year", "theme__name"
         ),
-        row_url="pages:recommendation",
+        row_url="recommendations:detail",
         template="dashboard/recommendation_list.html",
     )
 

@@ -55,7 +55,7 @@ def followup_gets(plan):
         reverse("followups:detail", args=[f.pk]),
         reverse("followups:history", args=[f.pk]),
         reverse("followups:edit", args=[f.pk]),
-        reverse("pages:recommendation", args=[plan.recommendation.pk]),
+        reverse("recommendations:detail", args=[plan.recommendation.pk]),
         reverse("recommendations:history", args=[plan.recommendation.pk]),
     ]
 
