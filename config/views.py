@@ -11,7 +11,6 @@ from django.views import defaults
 from config.middleware import database_unavailable, database_unavailable_response
 from departments.access import access_for
 from followups.models import FollowUp, FollowUpRound, has_status_in
-from followups.views import round_progress
 from recommendations.models import AnnualReport, Recommendation
 
 
@@ -69,7 +68,13 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     if access.manager_of or access.is_secretariat:
         context["round_progress"] = [
-            {"round": r, "progress": round_progress(r, user)} for r in open_rounds
+            {
+                "round": r,
+                "progress": FollowUp.objects.visible_to(user)
+                .for_report(r.report)
+                .answers_by_department(r),
+            }
+            for r in open_rounds
         ]
     if access.is_council or access.is_read_only:
         context["published_rounds"] = [r for r in rounds if r.state == "published"]

@@ -12,10 +12,8 @@ application = get_wsgi_application()
 def freeze_startup_objects() -> None:
     """Import every view (through the URLconf), then take the objects loaded so far, which
     live as long as the process (modules, classes, compiled URL patterns), out of the garbage
-    collector's full collections (gc.freeze). At national scale a full collection then
-    scans about 25,000 objects instead of 150,000: the longest pause seen in bench/web.py
-    went from 126 to 63 ms, the collector's time in the whole run from 1.3 to 1.0 s (one
-    run each)."""
+    collector's full collections (gc.freeze): a full collection then scans a sixth of the
+    objects, which halves the longest pause (bench/FINDINGS.md, "gc.freeze")."""
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 (imports the views)

@@ -44,7 +44,7 @@ def order_by_groups(
     departments in Danish order), then by `within`.
 
     Sorting by a related table's name makes PostgreSQL sort every matching row before it
-    can return the first page: 1.7 s for 600,000 follow-ups. So on PostgreSQL, with a
+    can return the first page (bench/FINDINGS.md, "Group walks"). So on PostgreSQL, with a
     `window` (the rows the list needs up to the end of its page), when the walk pays (see
     `walk_pays`), the groups are walked in order instead: each group's rows are read in
     `within` order from an index through a LATERAL subquery, and the walk stops after
@@ -127,7 +127,8 @@ def _walk_sql(
 
 class AnyOf(Lookup):
     """`lhs = ANY(%s)` with the values as one array parameter (PostgreSQL). Django's `__in`
-    sends one parameter per value: planning a query with 2,500 of them took 55 ms."""
+    sends one parameter per value, and planning a query with thousands of them takes longer
+    than running it (bench/FINDINGS.md, "AnyOf")."""
 
     lookup_name = "any_of"
     prepare_rhs = False

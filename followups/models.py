@@ -287,6 +287,13 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         status, _finished = _progress_fields(published_only)
         return self.annotate(latest_status=NullIf(F(f"progress__{status}"), Value("")))
 
+    def answers_by_department(self, round: FollowUpRound) -> list[dict]:
+        """How far `round` has come per department: in an action-plan round the tasks
+        written, submitted and approved, in a status round the statuses reported."""
+        if round.kind == FollowUpRound.Kind.PLAN:
+            return list(self.progress_by_department())
+        return list(self.status_progress_by_department(round))
+
     def progress_by_department(self):
         """Per department: tasks, written, submitted, approved, returned (one query)."""
         state = FollowUp.State
@@ -852,7 +859,7 @@ class FollowUpProgress(models.Model):
                 name="progress_pub_open_rec",
             ),
             # "Is this follow-up open?" (overdue) answered from an index alone, without
-            # reading the row (a year's overdue follow-ups: 72 -> 44 ms at national scale).
+            # reading the row (bench/FINDINGS.md, "Progress indexes").
             models.Index(
                 fields=["followup"],
                 condition=Q(finished_on__isnull=True),
@@ -864,9 +871,8 @@ class FollowUpProgress(models.Model):
                 name="progress_pub_open_followup",
             ),
             # A department's overdue follow-ups: one range of open rows by target date, with
-            # the columns a list sorts and joins by (an index-only scan). The follow-up list
-            # of a department and its sub-departments, overdue: 72 -> 17 ms of SQL at
-            # national scale.
+            # the columns a list sorts and joins by (an index-only scan; bench/FINDINGS.md,
+            # "Progress indexes").
             models.Index(
                 fields=["department", "target_date"],
                 include=["recommendation", "followup"],
@@ -880,9 +886,8 @@ class FollowUpProgress(models.Model):
                 name="progress_dept_pub_open_due",
             ),
             # A year's overdue follow-ups in the lists' order: its open rows newest
-            # recommendation first, the target date beside them (an index-only scan). The
-            # secretariat's overdue follow-ups of 2024 at national scale: page and count
-            # 36 -> 4 ms of SQL (EXPLAIN ANALYZE).
+            # recommendation first, the target date beside them (an index-only scan;
+            # bench/FINDINGS.md, "Progress indexes").
             models.Index(
                 fields=["report", "recommendation"],
                 include=["target_date", "followup"],

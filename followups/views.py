@@ -453,14 +453,6 @@ def round_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def round_progress(round: FollowUpRound, user):
-    """Per-department progress in `round`, limited to what the user may see."""
-    followups = FollowUp.objects.visible_to(user).for_report(round.report)
-    if round.kind == FollowUpRound.Kind.PLAN:
-        return list(followups.progress_by_department())
-    return list(followups.status_progress_by_department(round))
-
-
 def _unanswered(round: FollowUpRound, user) -> list[tuple[str, list[FollowUp]]]:
     """What the round waits for, per department (Danish order), each follow-up a link."""
     waiting = (
@@ -479,7 +471,9 @@ def _unanswered(round: FollowUpRound, user) -> list[tuple[str, list[FollowUp]]]:
 def _round_page(request: HttpRequest, round: FollowUpRound, **extra) -> dict:
     return {
         "round": round,
-        "progress": round_progress(round, request.user),
+        "progress": FollowUp.objects.visible_to(request.user)
+        .for_report(round.report)
+        .answers_by_department(round),
         "unanswered": _unanswered(round, request.user),
         "can_manage": access_for(request.user).is_secretariat,
         **extra,

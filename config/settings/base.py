@@ -89,8 +89,8 @@ def database_from_env(*, pool: bool = False) -> dj_database_url.DBConfig:
         }
     config = dj_database_url.parse(url, conn_max_age=0 if pool else 60, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.postgresql":
-        # JIT compilation costs 10-15 ms per query over large tables and pays off only for
-        # long analytical queries; our pages are short ones (bench/web.py).
+        # JIT compilation costs more per query over large tables than our short page queries
+        # take (bench/FINDINGS.md, "JIT").
         config.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     if config["ENGINE"] == "django.db.backends.postgresql" and pool:
         # Django builds the psycopg ConnectionPool itself and passes its own `check`

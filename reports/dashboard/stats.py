@@ -66,8 +66,8 @@ def data_version() -> str:
 
 @functools.cache
 def _data_version_sql(vendor: str) -> tuple[str, tuple]:
-    """The ORM's SQL for data_version, compiled once (compiling the nine-part union took
-    longer than running it: 2.5 ms against 0.6 ms at national scale)."""
+    """The ORM's SQL for data_version, compiled once (compiling the nine-part union takes
+    longer than running it: bench/FINDINGS.md, "data_version")."""
     newest = [
         get_history_model_for_model(model)
         .objects.annotate(table=Value(i))
