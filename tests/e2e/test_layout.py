@@ -107,3 +107,22 @@ def test_an_english_browser_gets_danish_until_english_is_chosen(live_server, bro
         assert page.evaluate("document.documentElement.lang") == "en"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375", "1280"])
+def test_dashboard_charts_are_readable_at_each_width(live_server, new_page, world, viewport):
+    """A phone gets the chart drawn for its width (labels above the bars, text at least 12 px
+    on screen) instead of the desktop chart scaled down to a third; the page still fits."""
+    page = new_page(viewport=viewport)
+    login(page, live_server, "lars")
+    page.goto(live_server.url + "/oversigt/")
+    wide, narrow = page.locator("svg.app-chart-wide").first, page.locator("svg.app-chart-narrow")
+    shown = narrow.first if viewport is PHONE else wide
+    hidden = wide if viewport is PHONE else narrow.first
+    assert shown.is_visible() and not hidden.is_visible()
+    text_heights = shown.locator("text").evaluate_all(
+        "texts => texts.map(t => t.getBoundingClientRect().height)"
+    )
+    assert text_heights and min(text_heights) >= 12
+    assert overflow(page) <= 0
+    assert axe_violations(page) == []
