@@ -1,6 +1,7 @@
 """The rest of issue 25's items in Debian's chromium at 375 and 1280 px, with axe: a status
 saved in place (1), the reason rule (4), per-field merge on a conflict (5), restore (6),
-the return comment and confirmations (10), language (12) and the CSV download (13)."""
+the return comment and confirmations (10), language (12), the CSV download (13) and
+"(fortsat)" in the PDF (14)."""
 
 import datetime
 import json
@@ -196,3 +197,38 @@ def test_13_the_csv_is_for_danish_excel(live_server, new_page, world, size):
     assert "Tema;Anbefaling;Opfølgning;Status" in data.decode("utf-8-sig")
     comma = page.request.get(f"{live_server.url}/rapporter/{year}/rapport.csv?sep=,").body()
     assert "Tema,Anbefaling,Opfølgning,Status" in comma.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_14_a_row_continued_on_the_next_page_says_fortsat(live_server, new_page, world, size):
+    """The council PDF downloaded from the report's preview (Hent PDF): a page that goes on
+    with a recommendation begun on an earlier page names it
+    with "(fortsat)" in its Anbefaling cell; the first page of the row does not."""
+    from pypdf import PdfReader
+
+    from tests.factories import DepartmentFactory, FollowUpFactory, RecommendationFactory
+
+    plan = world["plan"]
+    # A recommendation to the whole organisation: every department's answer in its one row.
+    recommendation = RecommendationFactory(report=plan.report, number=2)
+    lines = "\n".join(f"- Linje {i} om hvad forvaltningen gør ved det." for i in range(12))
+    for i in range(8):
+        FollowUpFactory(
+            recommendation=recommendation,
+            department=DepartmentFactory(name=f"Forvaltning {i:02d}"),
+            action=lines,
+        )
+    year = plan.report.year
+    page = open_page(new_page, live_server, "sekr", f"/rapporter/{year}/", size)
+    assert violations(page) == []
+    # The tests' task backend renders at once, so the first click downloads the file
+    # (in production the progress page comes between: tests/reports/test_views.py).
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Hent PDF").click()
+    texts = [p.extract_text() for p in PdfReader(download.value.path()).pages]
+    number = f"{year}-{recommendation.number}"
+    first = next(i for i, text in enumerate(texts) if "Linje 0 om" in text)
+    later = [t for t in texts[first + 1 :] if "Linje 11 om" in t]
+    assert later, "the recommendation's row should go on over several pages"
+    assert f"{number} (fortsat)" not in texts[first]
+    assert all(f"{number} (fortsat)" in t for t in later)
