@@ -58,10 +58,13 @@ def test_pages_fit_the_screen(live_server, new_page, world, viewport):
         assert overflow(page) <= 0, url
 
 
-def test_an_htmx_swap_adds_no_menu_and_moves_focus_to_the_change(live_server, new_page, world):
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375", "1280"])
+def test_an_htmx_swap_adds_no_menu_and_moves_focus_to_the_change(
+    live_server, new_page, world, viewport
+):
     followup = world["plan"].followup
     # bypass_csp: Playwright's wait_for_function evaluates a string in the page.
-    page = new_page(viewport=DESKTOP, bypass_csp=True)
+    page = new_page(viewport=viewport, bypass_csp=True)
     login(page, live_server, "sara")
     page.goto(f"{live_server.url}/opfoelgning/{followup.pk}/")
     more_menus = page.locator(".more-option").count()
@@ -78,8 +81,9 @@ def test_an_htmx_swap_adds_no_menu_and_moves_focus_to_the_change(live_server, ne
     assert page.locator(".more-option").count() == more_menus
 
 
-def test_error_pages_are_danish_and_accessible(live_server, new_page, world):
-    page = new_page(viewport=PHONE, bypass_csp=True)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375", "1280"])
+def test_error_pages_are_danish_and_accessible(live_server, new_page, world, viewport):
+    page = new_page(viewport=viewport, bypass_csp=True)
     login(page, live_server, "sara")
     response = page.goto(f"{live_server.url}/findes-ikke/")
     assert response.status == 404
@@ -90,10 +94,14 @@ def test_error_pages_are_danish_and_accessible(live_server, new_page, world):
     assert response.status == 403
     assert page.get_by_role("heading", level=1).text_content() == "Adgang nægtet"
     assert axe_violations(page) == []
+    assert overflow(page) <= 0
 
 
-def test_an_english_browser_gets_danish_until_english_is_chosen(live_server, browser, world):
-    context = browser.new_context(locale="en-GB", viewport=DESKTOP)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["375", "1280"])
+def test_an_english_browser_gets_danish_until_english_is_chosen(
+    live_server, browser, world, viewport
+):
+    context = browser.new_context(locale="en-GB", viewport=viewport)
     try:
         page = context.new_page()
         login(page, live_server, "sara")
