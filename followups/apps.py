@@ -7,7 +7,7 @@ class FollowupsConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
+        from core import pageparts
         from followups.views import recommendation_followups
-        from recommendations.views import recommendation_page_part
 
-        recommendation_page_part(recommendation_followups)
+        pageparts.register("recommendation", recommendation_followups)

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import events
 from core.errors import ConflictError, ServiceError
 from core.history import note_actor, save_tracked
 from departments.access import access_for
@@ -116,6 +117,7 @@ def round_open(
     save_tracked(round, actor=actor)
     if kind == FollowUpRound.Kind.PLAN:
         followups_create_tasks(report=report, actor=actor)
+    events.emit("round_opened", round=round, actor=actor)
     return round
 
 
@@ -390,7 +392,9 @@ def followup_submit(
     )
     if not followup.action.strip():
         raise ServiceError(MSG_ACTION_REQUIRED)
-    return _save_new_version(followup, actor=actor)
+    saved = _save_new_version(followup, actor=actor)
+    events.emit("followup_submitted", followup=saved, actor=actor)
+    return saved
 
 
 @transaction.atomic
@@ -401,7 +405,9 @@ def followup_approve(
         followup, actor=actor, state=FollowUp.State.APPROVED, expected_version=expected_version
     )
     followup.return_comment = ""
-    return _save_new_version(followup, actor=actor)
+    saved = _save_new_version(followup, actor=actor)
+    events.emit("followup_approved", followup=saved, actor=actor)
+    return saved
 
 
 @transaction.atomic
@@ -415,7 +421,9 @@ def followup_return(
     if not comment.strip():
         raise ServiceError(MSG_COMMENT_REQUIRED)
     followup.return_comment = comment.strip()
-    return _save_new_version(followup, actor=actor, reason=comment.strip())
+    saved = _save_new_version(followup, actor=actor, reason=comment.strip())
+    events.emit("followup_returned", followup=saved, actor=actor, comment=saved.return_comment)
+    return saved
 
 
 # --- status updates --------------------------------------------------------------------------
@@ -662,6 +670,7 @@ def followup_place(
         followup.version += 1
         save_tracked(followup, actor=actor)
         followup_progress_refresh(followup_ids=[followup.pk])
+        events.emit("followup_placed", followup=followup, actor=actor)
         return followup
     # The department has answered already: one follow-up per department and recommendation.
     lines = [line for line in followup.action.splitlines() if line.strip()]
@@ -694,4 +703,5 @@ def followup_place(
     note_actor(followup, actor=actor)  # the deletion's history row names who placed it
     followup.delete()
     followup_progress_refresh(followup_ids=[target.pk])
+    events.emit("followup_placed", followup=target, actor=actor)
     return target

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import pageparts
 from core.errors import ConflictError, ServiceError
 from core.text import danish_key
 from core.viewhelpers import call_service, history_page, render_conflict, render_partial_or_page
@@ -33,7 +34,6 @@ from followups.history import followup_history_entries, restore_message
 from followups.models import ActionStatus, FollowUp, FollowUpRound, StatusUpdate
 from followups.permissions import FollowUpPermissions
 from recommendations.models import Recommendation
-from recommendations.views import PagePart
 
 
 def _followup_or_404(request: HttpRequest, pk: int) -> FollowUp:
@@ -91,6 +91,8 @@ def _detail_context(request: HttpRequest, followup: FollowUp) -> dict:
         "move_form": MoveDateForm(
             initial={"version": followup.version, "new_date": followup.target_date}
         ),
+        # Sections of the apps above (comments, attachments: core.pageparts).
+        "parts": pageparts.parts_for("followup", request, followup),
     }
 
 
@@ -476,6 +478,8 @@ def _round_page(request: HttpRequest, round: FollowUpRound, **extra) -> dict:
         .answers_by_department(round),
         "unanswered": _unanswered(round, request.user),
         "can_manage": access_for(request.user).is_secretariat,
+        # Sections of the apps above (reminders sent: core.pageparts).
+        "parts": pageparts.parts_for("round", request, round),
         **extra,
     }
 
@@ -640,7 +644,9 @@ def followup_place(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def recommendation_followups(request: HttpRequest, recommendation: Recommendation) -> PagePart:
+def recommendation_followups(
+    request: HttpRequest, recommendation: Recommendation
+) -> pageparts.PagePart:
     """The recommendation page's section of each department's follow-up and its statuses
     (registered in FollowupsConfig.ready: the page lives in `recommendations`, below us)."""
     followups = list(
@@ -651,4 +657,4 @@ def recommendation_followups(request: HttpRequest, recommendation: Recommendatio
         .prefetch_related("date_changes")
         .order_by("department__name")
     )
-    return PagePart("followups/_recommendation_followups.html", {"followups": followups})
+    return pageparts.PagePart("followups/_recommendation_followups.html", {"followups": followups})

@@ -1,10 +1,6 @@
 """The recommendation page; registering annual reports and recommendations; the ombudsman's
 assessment; history."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import pageparts
 from core.errors import ConflictError, ServiceError
 from core.historydiff import history_entries
 from core.viewhelpers import call_service, history_page
@@ -28,26 +25,6 @@ from recommendations.forms import (
 from recommendations.models import AnnualReport, Recommendation, RecommendationDepartment
 
 HISTORY_FIELDS = Recommendation.CONTENT_FIELDS
-
-
-@dataclass(frozen=True)
-class PagePart:
-    """A section a higher app adds to the recommendation page: its template and context."""
-
-    template: str
-    context: dict[str, Any]
-
-
-# What higher apps show on the recommendation page (followups: each department's follow-up and
-# its statuses), registered from their AppConfig.ready(); this app imports none of them.
-PagePartMaker = Callable[[HttpRequest, Recommendation], PagePart]
-_page_parts: list[PagePartMaker] = []
-
-
-def recommendation_page_part(maker: PagePartMaker) -> PagePartMaker:
-    if maker not in _page_parts:
-        _page_parts.append(maker)
-    return maker
 
 
 def _require_registrar(request: HttpRequest) -> None:
@@ -82,7 +59,8 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ],
             "earlier": earlier,
             "later": later,
-            "parts": [make(request, recommendation) for make in _page_parts],
+            # Each department's follow-up and statuses (followups), comments (collaboration).
+            "parts": pageparts.parts_for("recommendation", request, recommendation),
             "can_register": access.is_secretariat or access.is_ombudsman,
             "assessment_form": AssessmentForm.initial_for(recommendation)
             if access.is_ombudsman

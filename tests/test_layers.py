@@ -15,7 +15,8 @@ LAYERS = [
     ("departments",),
     ("recommendations",),
     ("followups",),
-    ("importing", "reports", "accounts"),
+    ("collaboration",),
+    ("importing", "reports", "accounts", "notifications"),
     ("config",),
 ]
 LEVEL = {package: level for level, packages in enumerate(LAYERS) for package in packages}

@@ -31,9 +31,11 @@ INSTALLED_APPS = [
     "departments",
     "recommendations",
     "followups",
+    "collaboration",
     "importing",
     "reports",
     "accounts",
+    "notifications",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,6 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from recommendations.views import recommendation_page_part
 from tests import factories
 
 
@@ -100,19 +99,6 @@ def test_the_answer_forms_start_from_the_saved_values(client, plan, ombudsman):
     html = client.get(plan.recommendation.get_absolute_url()).content.decode()
     assert "Fint svar</textarea>" in html
     assert 'value="satisfactory" checked' in html or 'value="satisfactory" selected' in html
-
-
-def test_a_registered_part_is_added_once(monkeypatch):
-    import recommendations.views as views
-
-    monkeypatch.setattr(views, "_page_parts", [])
-
-    def part(request, recommendation):
-        return views.PagePart("x.html", {})
-
-    recommendation_page_part(part)
-    recommendation_page_part(part)
-    assert views._page_parts == [part]
 
 
 def test_another_departments_recommendation_is_404_for_a_case_officer(

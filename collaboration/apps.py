@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CollaborationConfig(AppConfig):
+    """Comments on follow-ups and recommendations, and evidence attached to them (issue 21)."""
+
+    name = "collaboration"
+    verbose_name = _("Comments and attachments")
