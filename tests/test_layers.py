@@ -17,6 +17,7 @@ LAYERS = [
     ("followups",),
     ("collaboration",),
     ("importing", "reports", "accounts", "notifications"),
+    ("demo",),
     ("config",),
 ]
 LEVEL = {package: level for level, packages in enumerate(LAYERS) for package in packages}

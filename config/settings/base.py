@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -81,7 +81,7 @@ def test_every_domain_model_has_history():
 def test_load_demo_refuses_when_the_settings_do_not_allow_the_demo(settings):
     from django.core.management.base import CommandError
 
-    from followups.management.commands.load_demo import REFUSED_IN_PRODUCTION
+    from demo.management.commands.load_demo import REFUSED_IN_PRODUCTION
 
     settings.DEMO_ALLOWED = False
     before = counts()

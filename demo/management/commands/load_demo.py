@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core.history import history_skipped
+from demo import data as demo
 from departments.models import Department
 from departments.services import (
     department_create,
@@ -16,7 +17,6 @@ from departments.services import (
     user_history_record,
     user_set_global_roles,
 )
-from followups import demo
 from followups.models import FollowUp, FollowUpRound
 from followups.services import (
     followup_approve,
