@@ -67,11 +67,13 @@ MSG_EXISTS = gettext_lazy(
     "it is not created again."
 )
 MSG_NO_STATUS_ROUND = gettext_lazy(
-    "The Status column is not imported: annual report %(year)s has no open status round. Open "
-    "a status round and import the file again to add the statuses."
+    "The file has statuses (%(where)s), but annual report %(year)s has no open status round, "
+    "so they would be lost. Open a status round and import the file again, or remove the "
+    "statuses from the file."
 )
 MSG_STATUS_NOT_APPROVED = gettext_lazy(
-    "%(where)s: %(department)s's follow-up is not approved, so its status is not imported."
+    "%(where)s: %(department)s's follow-up is not approved, so its status cannot be imported "
+    "and would be lost. Approve the follow-up first, or remove the status from the file."
 )
 MSG_OUTSIDE_SCOPE = gettext_lazy(
     "%(where)s: the recommendation does not concern %(department)s, so the action "
@@ -892,7 +894,13 @@ class _Planner:
         status_round = self.plan.status_round
         if status_round is None:
             if with_status:
-                self.warn(None, MSG_NO_STATUS_ROUND, year=self.plan.year)
+                # Refused, not warned: a warning is not a place to keep the statuses.
+                raise ImportRefused(
+                    MSG_NO_STATUS_ROUND,
+                    where=", ".join(str(f.status_pos) for f in with_status[:5])
+                    + (" …" if len(with_status) > 5 else ""),
+                    year=self.plan.year,
+                )
             return
         current_statuses = {
             s.followup_id: s
@@ -904,8 +912,11 @@ class _Planner:
         for followup in with_status:
             state = followup.existing.state if followup.existing else followup.new_state
             if state != FollowUp.State.APPROVED:
-                self.warn(followup.status_pos, MSG_STATUS_NOT_APPROVED, department=followup.label)
-                continue
+                raise ImportRefused(
+                    MSG_STATUS_NOT_APPROVED,
+                    where=str(followup.status_pos),
+                    department=followup.label,
+                )
             followup.create_status = True
             current = current_statuses.get(followup.existing.pk) if followup.existing else None
             if current is not None:

@@ -235,13 +235,17 @@ def test_export_layout_is_read_with_departments_and_statuses(secretariat, units,
     assert result.plan.summary()["actions"] == 5
 
 
-def test_statuses_without_a_status_round_are_a_warning(secretariat, units):
-    plan = import_preview(
-        name="e.xlsx", data=export_like_xlsx(), year=2024, create_departments=False
-    )
-    assert any("no open status round" in w for w in plan.summary()["warnings"])
-    import_commit(actor=secretariat, name="e.xlsx", data=export_like_xlsx(), year=2024)
+def test_statuses_without_a_status_round_refuse_the_import(secretariat, units):
+    """Statuses with nowhere to go are not dropped with a warning: the file is refused,
+    saying where they are and what to do, and nothing is written."""
+    with pytest.raises(ImportRefused) as exc:
+        import_preview(name="e.xlsx", data=export_like_xlsx(), year=2024, create_departments=False)
+    assert "no open status round" in exc.value.message
+    assert "would be lost" in exc.value.message
+    with pytest.raises(ImportRefused):
+        import_commit(actor=secretariat, name="e.xlsx", data=export_like_xlsx(), year=2024)
     assert StatusUpdate.objects.count() == 0
+    assert not Recommendation.objects.exists()
 
 
 @pytest.mark.parametrize("state", ["closed", "published"])
@@ -252,13 +256,14 @@ def test_statuses_never_go_into_a_closed_or_published_round(secretariat, units, 
     factories.RoundFactory(
         report=report, kind=FollowUpRound.Kind.STATUS, state=state, published_at=published_at
     )
-    result = import_commit(actor=secretariat, name="e.xlsx", data=export_like_xlsx(), year=2024)
-    assert any("no open status round" in w for w in result.plan.summary()["warnings"])
-    assert Recommendation.objects.filter(report=report).count() == 2
+    with pytest.raises(ImportRefused) as exc:
+        import_commit(actor=secretariat, name="e.xlsx", data=export_like_xlsx(), year=2024)
+    assert "no open status round" in exc.value.message
+    assert Recommendation.objects.filter(report=report).count() == 0
     assert StatusUpdate.objects.count() == 0
 
 
-def test_status_of_an_unapproved_follow_up_is_not_imported(secretariat, units):
+def test_status_of_an_unapproved_follow_up_refuses_the_import(secretariat, units):
     report = factories.AnnualReportFactory(year=2024)
     factories.RoundFactory(report=report, kind=FollowUpRound.Kind.STATUS)
     rows = [
@@ -268,12 +273,12 @@ def test_status_of_an_unapproved_follow_up_is_not_imported(secretariat, units):
         ["Svartider", "Svar hurtigt.", "Natur og Byg:", "Igangsat: Vi er i gang."],
         ["", "", "Ældreområdet: Fast svarskabelon", "Gennemført: Klar."],
     ]
-    result = import_commit(actor=secretariat, name="e.xlsx", data=make_xlsx(rows), year=2024)
-    warnings = result.plan.summary()["warnings"]
-    assert any("Natur og Byg" in w and "not approved" in w for w in warnings), warnings
-    assert list(StatusUpdate.objects.values_list("followup__department__short_name", "status")) == [
-        ("ÆO", "done")
-    ]
+    with pytest.raises(ImportRefused) as exc:
+        import_commit(actor=secretariat, name="e.xlsx", data=make_xlsx(rows), year=2024)
+    assert "Natur og Byg" in exc.value.message and "not approved" in exc.value.message
+    assert "would be lost" in exc.value.message
+    assert not StatusUpdate.objects.exists()
+    assert not FollowUp.objects.exists()
 
 
 def _existing_recommendation_for(department):
