@@ -1,8 +1,10 @@
+from __future__ import annotations
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DkfdsFormMixin
-from notifications.models import Kind, RoundReminderPlan
+from notifications.models import Kind, RoundReminderPlan, validate_days_before
 
 
 class PreferencesForm(DkfdsFormMixin, forms.Form):
@@ -15,10 +17,31 @@ class PreferencesForm(DkfdsFormMixin, forms.Form):
     )
 
 
-class ReminderPlanForm(DkfdsFormMixin, forms.ModelForm):
-    class Meta:
-        model = RoundReminderPlan
-        fields = ["days_before", "grace_days"]
+class ReminderPlanForm(DkfdsFormMixin, forms.Form):
+    """When a round's reminders go out (the fields of RoundReminderPlan)."""
+
+    days_before = forms.CharField(
+        label=_("days before the deadline"),
+        max_length=50,
+        validators=[validate_days_before],
+        help_text=_(
+            "Case officers of departments that have not answered are reminded this many days "
+            "before the deadline (comma-separated)."
+        ),
+    )
+    grace_days = forms.IntegerField(
+        label=_("grace period (days)"),
+        min_value=0,
+        max_value=365,
+        help_text=_(
+            "Days after the deadline before the secretariat is told which departments are "
+            "overdue (their managers are told the day after the deadline)."
+        ),
+    )
+
+    @classmethod
+    def of(cls, plan: RoundReminderPlan, data=None) -> ReminderPlanForm:
+        return cls(data, initial={"days_before": plan.days_before, "grace_days": plan.grace_days})
 
     def service_kwargs(self) -> dict:
         return {

@@ -3,6 +3,7 @@ the people concerned who may see the object; the sending task mails them after t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -152,7 +153,7 @@ def comment_added(*, comment, actor=None, mentioned=(), **_payload: Any) -> None
     )
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[..., object]] = {
     "round_opened": round_opened,
     "followup_submitted": followup_submitted,
     "followup_approved": followup_approved,

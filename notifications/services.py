@@ -95,7 +95,7 @@ def secretariat() -> list[User]:
 def last_submitter(followup: FollowUp) -> User | None:
     """The user who last submitted the follow-up (its history), if any."""
     record = (
-        followup.history.filter(state=FollowUp.State.SUBMITTED, history_user__isnull=False)  # type: ignore[attr-defined]
+        followup.history.filter(state=FollowUp.State.SUBMITTED, history_user__isnull=False)
         .select_related("history_user")
         .order_by("-history_date", "-history_id")
         .first()
@@ -128,9 +128,7 @@ def _render_item(kind: str, context: dict[str, Any]) -> tuple[str, str]:
 
 
 def enabled_kinds(user) -> set[str]:
-    off = set(
-        Preference.objects.filter(user=user, enabled=False).values_list("kind", flat=True)
-    )
+    off = set(Preference.objects.filter(user=user, enabled=False).values_list("kind", flat=True))
     return set(Kind.values) - off
 
 
@@ -150,7 +148,8 @@ def notifications_record(
     """Record one notification of `kind` for each recipient who may see what it is about
     (`visible(user)`), has an e-mail address and has not switched the kind off; never for
     the actor themself, never twice for one `key`. Sending is queued after the commit
-    (unless `send` is false: the caller queues it once for many). Returns the users a notification was recorded for."""
+    (unless `send` is false: the caller queues it once for many). Returns the users a
+    notification was recorded for."""
     candidates: dict[int, User] = {}
     for user in recipients:
         if user is None or user.pk in candidates:
@@ -236,9 +235,7 @@ def _message(recipient: User, kind: str, items: list[Notification]) -> EmailMult
         "municipality_name": settings.MUNICIPALITY_NAME,
     }
     with translation.override("da"):
-        subject = " ".join(
-            render_to_string("notifications/email/subject.txt", context).split()
-        )
+        subject = " ".join(render_to_string("notifications/email/subject.txt", context).split())
         context["subject"] = subject
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)
@@ -284,9 +281,7 @@ def notifications_send(*, now: datetime.datetime | None = None) -> int:
                 if kind not in enabled_kinds(recipient):
                     continue
                 _message(recipient, kind, items).send()
-                Notification.objects.filter(pk__in=[item.pk for item in items]).update(
-                    sent_at=now
-                )
+                Notification.objects.filter(pk__in=[item.pk for item in items]).update(sent_at=now)
                 sent += 1
         except Exception:
             logger.exception("notification e-mail to user %s (%s) failed", recipient_id, kind)
@@ -489,7 +484,5 @@ def reminder_record(round: FollowUpRound) -> list[dict[str, Any]]:
     for department_id in pending:
         rows[department_id]["pending"] = True
     for row in rows.values():
-        row["last"] = [
-            (kind, row["sent"][kind]) for kind in REMINDER_KINDS if kind in row["sent"]
-        ]
+        row["last"] = [(kind, row["sent"][kind]) for kind in REMINDER_KINDS if kind in row["sent"]]
     return sorted(rows.values(), key=lambda row: danish_key(row["department"].name))

@@ -18,7 +18,7 @@ from departments.access import access_for
 from followups.models import FollowUpRound
 from notifications import services
 from notifications.forms import PreferencesForm, ReminderPlanForm
-from notifications.models import Kind
+from notifications.models import Kind, RoundReminderPlan
 
 MSG_PREFERENCES_SAVED = _("Your e-mail choices are saved.")
 MSG_PLAN_SAVED = _("The reminder plan is saved.")
@@ -51,7 +51,7 @@ def _secretariat_round(request: HttpRequest, pk: int) -> FollowUpRound:
 @login_required
 @require_POST
 def round_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """"Send reminder now": the departments the round waits for, at most once a day."""
+    """ "Send reminder now": the departments the round waits for, at most once a day."""
     round = _secretariat_round(request, pk)
     try:
         people = services.round_remind_now(round=round, actor=request.user)
@@ -78,7 +78,7 @@ def round_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def round_plan(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The secretariat changes when the round's reminders go out."""
     round = _secretariat_round(request, pk)
-    form = ReminderPlanForm(request.POST, instance=services.reminder_plan_for(round))
+    form = ReminderPlanForm.of(services.reminder_plan_for(round), request.POST)
     if form.is_valid():
         saved = call_service(
             form,
@@ -104,7 +104,11 @@ def round_section(request: HttpRequest, round: FollowUpRound) -> PagePart | None
         context={
             "round": round,
             "rows": services.reminder_record(round),
-            "plan_form": ReminderPlanForm(instance=services.reminder_plan_for(round)),
+            # Read only: a GET writes nothing (the plan is made when it is first needed).
+            "plan_form": ReminderPlanForm.of(
+                RoundReminderPlan.objects.filter(round=round).first()
+                or RoundReminderPlan(round=round)
+            ),
             "kinds": dict(Kind.choices),
         },
     )

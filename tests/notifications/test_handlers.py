@@ -95,8 +95,7 @@ def test_a_later_submission_the_same_day_waits_for_the_next_days_run(
 
     report = factories.AnnualReportFactory(year=2041)
     recs = [
-        factories.RecommendationFactory(report=report, number=n, named=[department])
-        for n in (1, 2)
+        factories.RecommendationFactory(report=report, number=n, named=[department]) for n in (1, 2)
     ]
     followup_services.round_open(
         actor=secretariat, report=report, name="H", kind="plan", deadline=datetime.date(2042, 6, 1)
@@ -232,10 +231,13 @@ def test_a_rolled_back_step_mails_nobody(
 ):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            submit(plan.followup, officer)
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        submit(plan.followup, officer)
+        raise RuntimeError
     assert callbacks == []
     assert mail.outbox == []
     assert not Notification.objects.exists()
