@@ -13,6 +13,8 @@ admin.site.site_title = "Opfølgning"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The user's e-mail choices (and the round page's reminder buttons), before accounts'.
+    path("konto/notifikationer/", include("notifications.urls")),
     # Log-in, log-out and sign-on with the municipality's identity provider.
     path("konto/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,3 +8,10 @@ class NotificationsConfig(AppConfig):
 
     name = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from core import pageparts
+        from notifications import handlers, views
+
+        handlers.register()
+        pageparts.register("round", views.round_section)

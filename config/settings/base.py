@@ -258,6 +258,14 @@ LOGGING: dict[str, Any] = {
 
 MUNICIPALITY_NAME = os.environ.get("MUNICIPALITY_NAME", "Eksempelby Kommune")
 
+# E-mail (notifications/, README "E-mail and reminders"): printed to the console in
+# development and the demo; production sends through SMTP (config/settings/prod.py). Links
+# in e-mails start with SITE_URL.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Opfølgning <opfoelgning@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # `load_demo` writes fictional users with a published password: development and tests only.
 DEMO_ALLOWED = False
 

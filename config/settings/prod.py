@@ -29,6 +29,14 @@ STORAGES["staticfiles"] = {
     "OPTIONS": STATIC_FILE_MODES,  # noqa: F405
 }
 LOGGING["root"]["level"] = "INFO"
+# Notifications go out through the municipality's SMTP relay.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+EMAIL_TIMEOUT = 30
 # Background work (the report PDF) goes to a database queue; run the worker with
 # `python manage.py db_worker` (django-tasks-db).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

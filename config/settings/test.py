@@ -12,3 +12,5 @@ MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="opfoelgning-test-media-"))
 AXES_ENABLED = True
 LOGGING["root"]["level"] = "ERROR"
 DEMO_ALLOWED = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SITE_URL = "https://opf.example.dk"
