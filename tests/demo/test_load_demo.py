@@ -19,8 +19,10 @@ def counts() -> dict[str, int]:
     }
 
 
-def test_load_demo_content_and_idempotence():
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+def test_load_demo_content_and_idempotence(django_capture_on_commit_callbacks):
+    # The e-mails go out after the commit, as in `make run`.
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     first = counts()
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert counts() == first
@@ -57,6 +59,15 @@ def test_load_demo_content_and_idempotence():
     User = apps.get_model("auth", "User")  # noqa: N806
     assert User.objects.filter(memberships__role="case_officer").exists()
     assert User.objects.filter(memberships__role="manager").exists()
+
+    # Each open round shows reminders sent to the departments it waits for (a week before
+    # its deadline), and the demo's workflow e-mails were recorded, not printed.
+    from notifications.models import Notification
+
+    for round in FollowUpRound.objects.open():
+        reminded = Notification.objects.filter(kind="deadline_soon", round=round)
+        assert reminded.filter(sent_at__isnull=False).exists(), round
+    assert Notification.objects.filter(kind="submitted").exists()
 
 
 def test_every_write_of_the_demo_left_history_with_a_user():
