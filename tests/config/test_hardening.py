@@ -108,7 +108,7 @@ MARK_SAFE_ALLOWED = {
     "recommendations/templatetags/richtext.py",
     "followups/admin.py",
     "reports/dashboard/charts.py",
-    "reports/dashboard/lists.py",
+    "reports/lists/views.py",
 }
 
 

@@ -1,4 +1,4 @@
-"""Filtered lists of recommendations and follow-ups, with bounded pagination."""
+"""The lists of recommendations and follow-ups: filtered, with bounded pagination."""
 
 from __future__ import annotations
 
@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from followups.filters import FollowUpFilter
 from followups.models import ActionStatus, FollowUp
 from recommendations.models import Recommendation
-from reports.dashboard.filters import RecommendationFilter
+from reports.lists.filters import FollowUpFilter, RecommendationFilter
 
 PAGE_SIZE = 50
 # Counting stops here: no COUNT(*) over the whole table on every request.
@@ -248,7 +247,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             "number", "text", "kind", "report__year", "theme__name"
         ),
         row_url="pages:recommendation",
-        template="dashboard/recommendation_list.html",
+        template="lists/recommendation_list.html",
     )
 
 
@@ -284,6 +283,6 @@ def followup_list(request: HttpRequest) -> HttpResponse:
             .with_latest_status(published_only=filterset.published_only)
         ),
         row_url="followups:detail",
-        template="dashboard/followup_list.html",
+        template="lists/followup_list.html",
         each=label,
     )
