@@ -15,7 +15,7 @@ from core.queries import _walk_sql, order_by_groups
 from core.text import danish_key
 from followups.models import FollowUp
 from recommendations.models import Recommendation
-from reports.lists import filters
+from reports.lists import criteria
 from tests.factories import (
     AnnualReportFactory,
     DepartmentFactory,
@@ -271,7 +271,7 @@ def test_recommendation_list_resolves_few_follow_ups_to_their_recommendations(
     """A follow-up criterion met by few follow-ups (on PostgreSQL's estimate) is resolved to
     their recommendations first (few=5,000), otherwise each recommendation is tested (few=0):
     the same pages either way, also when nothing matches."""
-    monkeypatch.setattr(filters, "FEW_FOLLOWUPS", few)
+    monkeypatch.setattr(criteria, "FEW_FOLLOWUPS", few)
     reports = [AnnualReportFactory(year=year) for year in (2031, 2029, 2030)]
     recs = [RecommendationFactory(report=r, number=n) for r in reports for n in (3, 1, 2)]
     for i, rec in enumerate(recs):
