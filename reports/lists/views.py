@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import html
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from django import forms
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
 
-from followups.models import ActionStatus, FollowUp
-from recommendations.models import Recommendation
-from reports.lists.filters import FollowUpFilter, RecommendationFilter
+from followups.models import ActionStatus, FollowUp, FollowUpQuerySet
+from recommendations.models import Recommendation, RecommendationQuerySet
+from reports.lists.filters import BaseListFilter, FollowUpFilter, RecommendationFilter, Rows
 
 PAGE_SIZE = 50
 # Counting stops here: no COUNT(*) over the whole table on every request.
@@ -55,7 +53,7 @@ def _query_with_page(request: HttpRequest, number: int) -> str:
     return params.urlencode()
 
 
-def bounded_count(queryset) -> tuple[int, bool]:
+def bounded_count(queryset: QuerySet[Any]) -> tuple[int, bool]:
     """The number of rows, counting at most COUNT_LIMIT + 1 (one cheap query).
 
     They are counted in the queryset's own order, if it has one (the filters give the list's
@@ -68,7 +66,12 @@ def bounded_count(queryset) -> tuple[int, bool]:
     return min(n, COUNT_LIMIT), n > COUNT_LIMIT
 
 
-def paginate(request: HttpRequest, queryset, decorate=None, count_queryset=None) -> Page:
+def paginate(
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    decorate: Callable[[Any], QuerySet[Any]] | None = None,
+    count_queryset: QuerySet[Any] | None = None,
+) -> Page:
     """One page of PAGE_SIZE rows; the count is bounded; `decorate` adds display annotations.
 
     `count_queryset`: the same rows, cheaper to count (e.g. without the sort); without it,
@@ -100,134 +103,34 @@ def paginate(request: HttpRequest, queryset, decorate=None, count_queryset=None)
     )
 
 
-@dataclass
-class FilterField:
-    """A filter field with its control pre-rendered (selects with hundreds of options are
-    much faster built here than through Django's per-option widget templates)."""
-
-    id: str
-    label: str
-    help_text: str
-    errors: list[str]
-    checkbox: bool
-    control: SafeString
-    hint_id: str = ""
-    group: bool = False  # a fieldset with its own legend
-
-
-def _options(choices, selected: set[str], empty_label: str | None) -> SafeString:
-    """<option>s for a select; plain escaping and join (format_html per option is slow).
-    The standard library's html.escape, which Django's escape() calls after its lazy-string
-    wrapper (the same output, a third of the time for the ~200 options of a list page)."""
-    parts = [f'<option value="">{html.escape(str(empty_label))}</option>'] if empty_label else []
-    for value, label in choices:
-        if value in ("", None):
-            continue
-        value = str(value)
-        mark = " selected" if value in selected else ""
-        parts.append(
-            f'<option value="{html.escape(value)}"{mark}>{html.escape(str(label))}</option>'
-        )
-    return mark_safe("".join(parts))  # noqa: S308 (every value and label is escaped)
-
-
-def filter_fields(form) -> list[FilterField]:
-    fields = []
-    for bound in form.visible_fields():
-        field = bound.field
-        widget = field.widget
-        html_id = bound.id_for_label or f"id_{bound.html_name}"
-        name = bound.html_name
-        value = bound.value()
-        hint = f"hint-{name}" if field.help_text else ""
-        described = format_html(' aria-describedby="{}"', hint) if hint else ""
-        checkbox = isinstance(widget, forms.CheckboxInput)
-        if checkbox:
-            checked = mark_safe(" checked") if value in (True, "true", "on", "True") else ""
-            control = format_html(
-                '<input type="checkbox" class="form-checkbox" name="{}" id="{}" value="true"{}>',
-                name,
-                html_id,
-                checked,
-            )
-        elif isinstance(widget, forms.CheckboxSelectMultiple):
-            selected = {str(v) for v in (value or [])}
-            items = [
-                format_html(
-                    '<div class="form-group-checkbox"><input type="checkbox" class="form-checkbox"'
-                    ' name="{}" id="{}_{}" value="{}"{}><label class="form-label" for="{}_{}">'
-                    "{}</label></div>",
-                    name,
-                    html_id,
-                    i,
-                    v,
-                    mark_safe(" checked") if str(v) in selected else "",
-                    html_id,
-                    i,
-                    label,
-                )
-                for i, (v, label) in enumerate(field.choices)
-            ]
-            control = format_html(
-                '<fieldset id="{}"><legend class="form-label">{}</legend>{}</fieldset>',
-                html_id,
-                bound.label,
-                mark_safe("".join(items)),  # noqa: S308 (format_html-escaped above)
-            )
-        elif isinstance(widget, forms.Select):
-            selected = {str(value)} if value not in (None, "") else set()
-            control = format_html(
-                '<select class="form-select" name="{}" id="{}"{}>{}</select>',
-                name,
-                html_id,
-                described,
-                _options(field.choices, selected, "–"),
-            )
-        else:
-            control = format_html(
-                '<input type="search" class="form-input" name="{}" id="{}" value="{}"{}>',
-                name,
-                html_id,
-                value or "",
-                described,
-            )
-        fields.append(
-            FilterField(
-                id=html_id,
-                label=str(bound.label),
-                help_text=str(field.help_text or ""),
-                errors=list(bound.errors),
-                checkbox=checkbox,
-                control=control,
-                hint_id=hint,
-                group=isinstance(widget, forms.CheckboxSelectMultiple),
-            )
-        )
-    return fields
-
-
-def _url_maker(name: str):
+def _url_maker(name: str) -> Callable[[int], str]:
     """pk → URL of a detail page, reversing once per page instead of once per row."""
     marker = 987654321
     pattern = reverse(name, args=[marker])
     return lambda pk: pattern.replace(str(marker), str(pk))
 
 
-def _list_page(request, filterset, *, load, row_url: str, template: str, each=None):
+def _list_page(
+    request: HttpRequest,
+    filterset: BaseListFilter[Rows],
+    *,
+    load: Callable[[Rows], QuerySet[Any]],
+    row_url: str,
+    template: str,
+    each: Callable[[Any], None] | None = None,
+) -> HttpResponse:
     """A filtered, paginated list: `load` adds the related data to the page's rows only,
     `each` decorates a row; every row gets the URL of its detail page."""
-    rows = filterset.qs
+    # django-filter's `qs` is what filter_queryset returned: the list's own queryset.
+    rows = cast(Rows, filterset.qs)
     page = paginate(request, rows, load, count_queryset=filterset.matching)
     url = _url_maker(row_url)
     for row in page.rows:
         row.url = url(row.pk)
         if each is not None:
             each(row)
-    return render(
-        request,
-        template,
-        {"page": page, "form": filterset.form, "fields": filter_fields(filterset.form)},
-    )
+    # The filter form is rendered by {% filter_form form %} (reports/templatetags).
+    return render(request, template, {"page": page, "form": filterset.form})
 
 
 @login_required
@@ -239,14 +142,18 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
         request=request,
         window=_window(request),
     )
+
+    def load(rows: RecommendationQuerySet) -> RecommendationQuerySet:
+        # The columns the rows show: the related reports' and recommendations' long texts
+        # stay in the database (fewer columns read, compiled and turned into objects).
+        return rows.select_related("report", "theme").only(
+            "number", "text", "kind", "report__year", "theme__name"
+        )
+
     return _list_page(
         request,
         filterset,
-        # The columns the rows show: the related reports' and recommendations' long texts
-        # stay in the database (fewer columns read, compiled and turned into objects).
-        load=lambda qs: qs.select_related("report", "theme").only(
-            "number", "text", "kind", "report__year", "theme__name"
-        ),
+        load=load,
         row_url="pages:recommendation",
         template="lists/recommendation_list.html",
     )
@@ -264,14 +171,9 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     )
     labels = dict(ActionStatus.choices)
 
-    def label(followup) -> None:
-        followup.latest_status_label = labels.get(followup.latest_status, "")
-
-    return _list_page(
-        request,
-        filterset,
-        load=lambda qs: (
-            qs.select_related("recommendation__report", "recommendation__theme", "department")
+    def load(rows: FollowUpQuerySet) -> FollowUpQuerySet:
+        return (
+            rows.select_related("recommendation__report", "recommendation__theme", "department")
             .only(
                 "action",
                 "state",
@@ -282,7 +184,15 @@ def followup_list(request: HttpRequest) -> HttpResponse:
                 "department__name",
             )
             .with_latest_status(published_only=filterset.published_only)
-        ),
+        )
+
+    def label(followup: Any) -> None:  # a FollowUp annotated with its latest status
+        followup.latest_status_label = labels.get(followup.latest_status, "")
+
+    return _list_page(
+        request,
+        filterset,
+        load=load,
         row_url="followups:detail",
         template="lists/followup_list.html",
         each=label,
