@@ -62,7 +62,7 @@ class FollowUpRoundQuerySet(models.QuerySet["FollowUpRound"]):
 def round_states_visible_to(user) -> frozenset[str] | None:
     """The states of the rounds `user` may see (None: every round; empty: none). The one
     rule for rounds: FollowUpRoundQuerySet.visible_to says it in SQL, the lists'
-    vocabulary (followups/vocabulary.py) on the rounds it holds."""
+    vocabulary (reports/lists/vocabulary.py) on the rounds it holds."""
     if not user.is_authenticated:
         return frozenset()
     if access_for(user).is_read_only:
@@ -713,7 +713,7 @@ class FollowUpProgressQuerySet(models.QuerySet["FollowUpProgress"]):
         )
 
     # The same names as FollowUpQuerySet's, so that one function applies a list's status
-    # and completion criteria to either (followups.filters.progress_criteria).
+    # and completion criteria to either (reports.lists.criteria.progress_criteria).
     def with_latest_status_in(self, statuses, *, published_only: bool = False):
         """As FollowUpQuerySet.with_latest_status_in."""
         return self.filter(_status_in(statuses, published_only, ""))

@@ -88,8 +88,8 @@ def clear_caches() -> None:
     are reused after a rollback)."""
     from django.core.cache import cache
 
-    from followups import vocabulary
     from reports.dashboard import stats
+    from reports.lists import vocabulary
 
     cache.clear()
     stats.forget_in_process()

@@ -1,4 +1,4 @@
-"""Helpers for tests of the filtered lists (reports/dashboard/lists.py)."""
+"""Helpers for tests of the filtered lists (reports/lists/)."""
 
 
 def listed(client, url, params, pages) -> list[int]:

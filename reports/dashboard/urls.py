@@ -1,6 +1,7 @@
 from django.urls import path
 
-from reports.dashboard import lists, views
+from reports.dashboard import views
+from reports.lists import views as lists
 
 app_name = "dashboard"
 urlpatterns = [

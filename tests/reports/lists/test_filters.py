@@ -1,4 +1,5 @@
-"""Sorting the lists by department or theme in Danish order (core.queries, followups.filters)."""
+"""The lists' filters (reports.lists.filters): sorting by department or theme in Danish order
+(core.queries), text searches, and follow-up criteria on the recommendation list."""
 
 import json
 import random
@@ -12,9 +13,9 @@ from django.urls import reverse
 from core import queries
 from core.queries import _walk_sql, order_by_groups
 from core.text import danish_key
-from followups import filters
 from followups.models import FollowUp
 from recommendations.models import Recommendation
+from reports.lists import criteria
 from tests.factories import (
     AnnualReportFactory,
     DepartmentFactory,
@@ -73,7 +74,7 @@ def plan(request, monkeypatch, is_postgres):
 @pytest.fixture
 def small_pages(monkeypatch):
     """Pages of 5 rows, at most 4 pages (the window: 21 rows)."""
-    from reports.dashboard import lists
+    from reports.lists import views as lists
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 5)
     monkeypatch.setattr(lists, "COUNT_LIMIT", 20)
@@ -214,7 +215,7 @@ def test_text_search_pages_newest_first(client, secretariat, data, monkeypatch, 
     """Matches come newest recommendation first, page after page, and the count covers all
     matches, not only the rows read for the page; both plans (rare words: from the GIN
     index; common words, "walked": the newest-first index, testing each row's text)."""
-    from reports.dashboard import lists
+    from reports.lists import views as lists
 
     monkeypatch.setattr(lists, "PAGE_SIZE", page_size)
     hits = [
@@ -270,7 +271,7 @@ def test_recommendation_list_resolves_few_follow_ups_to_their_recommendations(
     """A follow-up criterion met by few follow-ups (on PostgreSQL's estimate) is resolved to
     their recommendations first (few=5,000), otherwise each recommendation is tested (few=0):
     the same pages either way, also when nothing matches."""
-    monkeypatch.setattr(filters, "FEW_FOLLOWUPS", few)
+    monkeypatch.setattr(criteria, "FEW_FOLLOWUPS", few)
     reports = [AnnualReportFactory(year=year) for year in (2031, 2029, 2030)]
     recs = [RecommendationFactory(report=r, number=n) for r in reports for n in (3, 1, 2)]
     for i, rec in enumerate(recs):
@@ -315,7 +316,7 @@ def test_council_text_search_walks_except_within_an_unpublished_plans_year(counc
 
     from django.test import RequestFactory
 
-    from followups.filters import FollowUpFilter
+    from reports.lists.filters import FollowUpFilter
     from tests.factories import RoundFactory
 
     monkeypatch.setattr(queries, "walk_pays", lambda expected, window, table: True)
@@ -364,3 +365,81 @@ def test_follow_up_text_search_within_a_year_weighs_the_walk_against_the_year(
     assert client.get(RECS, {"q": "x", "year": year}).status_code == 200
     followups = len(data["followups"])
     assert seen == [followups // 2, followups, Recommendation.objects.count()]
+
+
+# The recommendation list's text search (search_results, text_search_walks).
+
+
+@pytest.fixture
+def hits():
+    """Matching recommendations over three reports, created out of order, between others."""
+    reports = [AnnualReportFactory(year=year) for year in (2031, 2033, 2032)]
+    found = []
+    for i in range(13):
+        RecommendationFactory(report=reports[i % 3], text="Svartiderne er for lange.")
+        found.append(
+            RecommendationFactory(
+                report=reports[(i * 2) % 3], text="Partshøringen mangler før afgørelserne."
+            )
+        )
+    return found
+
+
+@pytest.mark.parametrize("page_size", [5, 50])
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("", lambda r: (-r.report.year, r.number)),
+        ("oldest", lambda r: (r.report.year, r.number)),
+    ],
+)
+def test_text_search_pages_in_report_order(
+    client, secretariat, hits, monkeypatch, page_size, sort, key, is_postgres
+):
+    """Matches page after page in the list's order (newest report first, or oldest), the
+    count covers every match, and on PostgreSQL the page's rows are read by their pks (the
+    plan for rare words: matches from the GIN index)."""
+    from core import queries
+    from reports.lists import views as lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", page_size)
+    monkeypatch.setattr(queries, "walk_pays", lambda expected, window, table: False)
+    client.force_login(secretariat)
+    params = {"q": "partshøringen", "sort": sort}
+    expected = [r.pk for r in sorted(hits, key=key)]
+    pages = -(-len(hits) // page_size)
+    with CaptureQueriesContext(connection) as ctx:
+        assert listed(client, RECS, params, pages) == expected
+    # The rows each page shows (selected with their text) are read by the matches' pks.
+    reads = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if '"recommendations_recommendation"."text"' in q["sql"]
+        and not q["sql"].startswith(("SELECT COUNT", "EXPLAIN"))
+    ]
+    assert len(reads) == pages
+    if is_postgres:
+        assert all('"id" IN (SELECT' in sql for sql in reads)
+    page = client.get(RECS, params).context["page"]
+    assert (page.count, page.count_capped) == (len(hits), False)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sort", ["", "oldest"])
+@pytest.mark.parametrize("year", [None, 2032])
+def test_common_words_walk_the_reports_in_order(client, secretariat, hits, monkeypatch, sort, year):
+    """The plan for common words: the reports are walked in order and each row's text is
+    tested (here forced): the same pages, also for one year."""
+    from core import queries
+    from reports.lists import views as lists
+
+    monkeypatch.setattr(lists, "PAGE_SIZE", 5)
+    monkeypatch.setattr(queries, "walk_pays", lambda expected, window, table: True)
+    client.force_login(secretariat)
+    params = {"q": "partshøringen", "sort": sort, **({"year": year} if year else {})}
+    sign = 1 if sort == "oldest" else -1
+    shown = [r for r in hits if year in (None, r.report.year)]
+    expected = [r.pk for r in sorted(shown, key=lambda r: (sign * r.report.year, r.number))]
+    with CaptureQueriesContext(connection) as ctx:
+        assert listed(client, RECS, params, pages=-(-len(shown) // 5)) == expected
+    assert any("CROSS JOIN LATERAL" in q["sql"] for q in ctx.captured_queries)

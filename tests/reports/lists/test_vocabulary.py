@@ -1,4 +1,4 @@
-"""The lists' vocabulary (followups.vocabulary): read once per process while the tables are
+"""The lists' vocabulary (reports.lists.vocabulary): read once per process while the tables are
 unchanged, never stale, in Danish order."""
 
 import pytest
@@ -9,10 +9,10 @@ from django.urls import reverse
 
 from departments import services as department_services
 from followups import services as followup_services
-from followups import vocabulary
-from followups.filters import FollowUpFilter
 from followups.models import FollowUp, FollowUpRound
 from recommendations import services as recommendation_services
+from reports.lists import vocabulary
+from reports.lists.filters import FollowUpFilter
 from tests.factories import (
     AnnualReportFactory,
     DepartmentFactory,

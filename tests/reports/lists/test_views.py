@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from followups import vocabulary
 from followups.models import FollowUp, FollowUpProgress, FollowUpRound
+from reports.lists import vocabulary
 from tests.factories import (
     AnnualReportFactory,
     DepartmentFactory,
@@ -252,7 +252,7 @@ def test_the_follow_up_filter_restricts_even_without_form_data(rf, tree):
     """The follow-up list's filter is given every follow-up and restricts them to what the
     user may see itself: also when built without form data (django-filter would otherwise
     return its queryset unfiltered)."""
-    from followups.filters import FollowUpFilter
+    from reports.lists.filters import FollowUpFilter
 
     own = followup(tree["report"], tree["child"])
     followup(tree["report"], tree["other"])
@@ -439,7 +439,7 @@ def test_login_required(client):
 def test_pagination_is_bounded(client, secretariat, tree, monkeypatch):
     """The count stops at the cap. It reads the rows in the list's order (newest first), so
     that criteria mostly new rows meet (no status yet, a draft) reach the cap early."""
-    from reports.dashboard import lists
+    from reports.lists import views as lists
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     monkeypatch.setattr(lists, "COUNT_LIMIT", 3)
@@ -463,7 +463,7 @@ def test_the_last_page_counts_its_rows_without_a_count_query(
 ):
     """Rare or no matches cost a scan of every candidate row at national scale: the page
     that holds the end of the result knows the count, so the count query is not run."""
-    from reports.dashboard import lists
+    from reports.lists import views as lists
 
     monkeypatch.setattr(lists, "PAGE_SIZE", 2)
     for _ in range(3):
@@ -485,7 +485,7 @@ def test_the_last_page_counts_its_rows_without_a_count_query(
 
 def _count_queries(client, url, params=None) -> int:
     """The queries of the request as a web process's first one makes them (the lists'
-    vocabulary not yet held: followups/vocabulary.py), the most a list request makes."""
+    vocabulary not yet held: reports/lists/vocabulary.py), the most a list request makes."""
     vocabulary.forget()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params or {})
