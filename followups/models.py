@@ -279,7 +279,12 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
         """Annotate `is_overdue`: target date passed and no status says it is finished."""
         return self.annotate(
             is_overdue=models.ExpressionWrapper(
-                Q(target_date__lt=_today(today), progress__finished_on__isnull=True),
+                # No date: not overdue (False, not SQL's NULL of "NULL < today").
+                Q(
+                    target_date__isnull=False,
+                    target_date__lt=_today(today),
+                    progress__finished_on__isnull=True,
+                ),
                 output_field=models.BooleanField(),
             )
         )

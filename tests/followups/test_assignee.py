@@ -14,7 +14,7 @@ from followups import services
 from followups.history import followup_history_entries
 from followups.models import FollowUp
 from followups.permissions import FollowUpPermissions
-from tests.factories import DepartmentFactory, MembershipFactory, UserFactory
+from tests.factories import DepartmentFactory, MembershipFactory, UserFactory, open_plan
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -83,7 +83,6 @@ def test_members_of_a_unit_above_count_not_of_units_below_nor_inactive_users(man
     department = DepartmentFactory(parent=parent)
     below = DepartmentFactory(parent=department)
     secretariat = UserFactory(roles=["secretariat"])
-    from tests.factories import open_plan
 
     followup = open_plan(department=department, actor=secretariat).followup
     from_above = MembershipFactory(department=parent).user
