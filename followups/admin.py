@@ -86,7 +86,7 @@ class FollowUpAdmin(ServiceAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        request._followup_being_changed = obj  # type: ignore[attr-defined]
+        request._followup_being_changed = obj
         return super().get_form(request, obj, change, **kwargs)
 
     def update(self, request, obj, form):
