@@ -15,13 +15,14 @@ from recommendations.models import AnnualReport, Recommendation
 
 
 def _my_tasks(user, rounds):
-    """Per open round: the user's department tasks and how far they are."""
+    """Per open round: the user's department tasks and how far they are, the ones assigned
+    to the user first (`is_mine`)."""
     result = []
     for round in rounds:
         tasks = (
             FollowUp.objects.editable_by(user)
             .for_report(round.report)
-            .select_related("recommendation__theme", "department")
+            .select_related("recommendation__theme", "department", "assignee")
             .order_by("recommendation__number", "department__name")
         )
         if round.kind == FollowUpRound.Kind.STATUS:
@@ -31,6 +32,8 @@ def _my_tasks(user, rounds):
         for task in rows:
             # Target date passed and not finished (a draft too: its action is late already).
             task.is_overdue = task.pk in overdue
+            task.is_mine = task.assignee_id == user.pk
+        rows.sort(key=lambda task: not task.is_mine)  # stable: the order above within each
         if not rows:
             continue
         if round.kind == FollowUpRound.Kind.PLAN:

@@ -28,6 +28,7 @@ class DkfdsFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.prepare_fields()
         for name, field in self.fields.items():  # type: ignore[attr-defined]
             widget = field.widget
             css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), "")
@@ -43,6 +44,9 @@ class DkfdsFormMixin:
                 widget.attrs["aria-invalid"] = "true"
             if described:
                 widget.attrs["aria-describedby"] = " ".join(described)
+
+    def prepare_fields(self) -> None:
+        """Adjust the fields (e.g. a choice's queryset) before a bound form is validated."""
 
 
 class DateInput(forms.DateInput):

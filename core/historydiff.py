@@ -44,6 +44,12 @@ def _own_field(model: type[models.Model], name: str) -> models.Field:
     return model_field
 
 
+def _name(obj: Any) -> str:
+    """A related object in words; a user by full name (as pages name people), else username."""
+    full_name = getattr(obj, "get_full_name", None)
+    return (full_name() if full_name else "") or str(obj)
+
+
 def _display(model: type[models.Model], name: str, value: Any, names: dict) -> Any:
     model_field = _own_field(model, name)
     if value in (None, ""):
@@ -71,7 +77,7 @@ def history_entries(
         if isinstance(model_field, models.ForeignKey):
             ids = {getattr(r, model_field.attname) for r in records} - {None}
             related = model_field.related_model._default_manager.in_bulk(ids)
-            names.update({(name, pk): str(obj) for pk, obj in related.items()})
+            names.update({(name, pk): _name(obj) for pk, obj in related.items()})
     entries: list[Entry] = []
     previous = None
     for record in records:

@@ -144,6 +144,33 @@ def visible_departments(user) -> DepartmentQuerySet:
     return departments if ids is None else departments.filter(pk__in=ids)
 
 
+def department_members(department_id: int | None):
+    """The active users who are members of the department: a membership (in an active
+    department) in it or in a unit above it, since a membership covers the units below it.
+    The same people `access_for(user).can_edit_department(department_id)` admits by
+    membership; a member of a unit below it only does not see its follow-ups."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    if department_id is None:
+        return users.none()
+    parents = dict(Department.objects.values_list("pk", "parent_id"))
+    covering: set[int] = set()
+    node: int | None = department_id
+    while node is not None and node not in covering:
+        covering.add(node)
+        node = parents.get(node)
+    return (
+        users.filter(
+            is_active=True,
+            memberships__department_id__in=covering,
+            memberships__department__active=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
 def forget_access(user) -> None:
     """Drop the cached access (after memberships or groups change)."""
     if hasattr(user, _CACHE_ATTR):

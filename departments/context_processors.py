@@ -10,4 +10,5 @@ def navigation(request):
     return {
         "show_dashboard_link": access.sees_dashboard,
         "show_import_link": access.is_secretariat,
+        "show_team_link": access.is_secretariat or bool(access.manager_of),
     }

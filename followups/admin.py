@@ -4,6 +4,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ServiceAdmin, run_action
+from followups.forms import assignee_choices
 from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
 from followups.services import (
     followup_approve,
@@ -77,6 +78,16 @@ class FollowUpAdmin(ServiceAdmin):
     def has_add_permission(self, request):
         # Follow-ups are created as tasks when an action-plan round opens.
         return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            followup = getattr(request, "_followup_being_changed", None)
+            kwargs["queryset"] = assignee_choices(followup)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._followup_being_changed = obj
+        return super().get_form(request, obj, change, **kwargs)
 
     def update(self, request, obj, form):
         data = form.cleaned_data

@@ -6,14 +6,17 @@ form's initial values, the service call and the conflict page."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput, DkfdsFormMixin, LongTextField
 from core.text import NAME_MAX_LENGTH
+from departments.access import department_members
 from followups.models import ActionStatus, FollowUp, FollowUpRound
 from recommendations.models import AnnualReport
 
@@ -41,6 +44,48 @@ class VersionedForm(ChangesMixin, DkfdsFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class MemberChoiceField(forms.ModelChoiceField):
+    """A member of the department, by name."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+def assignee_field() -> MemberChoiceField:
+    """The members of a follow-up's department to choose from; the queryset is the
+    follow-up's (`limit_assignees`)."""
+    return MemberChoiceField(
+        label=_("Assigned to"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Not assigned"),
+        help_text=_(
+            "The member of the department who answers for the follow-up. It appears first "
+            "on their start page."
+        ),
+    )
+
+
+def assignee_choices(followup: FollowUp | None):
+    """The members of the follow-up's department, and its current assignee, who may have
+    left it meanwhile and can be kept (followup_update refuses anyone else)."""
+    if followup is None:
+        return get_user_model().objects.none()
+    members = department_members(followup.department_id)
+    if followup.assignee_id is None:
+        return members
+    return (
+        get_user_model()
+        .objects.filter(Q(pk__in=members.values("pk")) | Q(pk=followup.assignee_id))
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def limit_assignees(form: forms.Form, followup: FollowUp | None) -> None:
+    field = cast(forms.ModelChoiceField, form.fields["assignee"])
+    field.queryset = assignee_choices(followup)
+
+
 class FollowUpForm(VersionedForm):
     # The follow-up's own fields the department writes (target_date_reason only explains a
     # move of the date and is not stored on the follow-up).
@@ -58,6 +103,7 @@ class FollowUpForm(VersionedForm):
         required=False,
         help_text=_("Person or team responsible for the action."),
     )
+    assignee = assignee_field()
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DateInput)
     target_date_reason = LongTextField(
         label=_("Reason for moving the target date"),
@@ -67,11 +113,19 @@ class FollowUpForm(VersionedForm):
     )
 
     def __init__(
-        self, *args: Any, current_date=None, clashes: tuple[str, ...] = (), **kwargs: Any
+        self,
+        *args: Any,
+        followup: FollowUp | None = None,
+        current_date=None,
+        clashes: tuple[str, ...] = (),
+        **kwargs: Any,
     ) -> None:
         # The follow-up's target date now: keeping it is fine even when it has passed. Set
         # first: the design-system mixin validates a bound form while it is built.
         self.current_date = current_date
+        if followup is not None and current_date is None:
+            self.current_date = followup.target_date
+        self.followup = followup
         super().__init__(*args, **kwargs)
         # After a conflict: for each field both users changed, which version to keep.
         for name in clashes:
@@ -83,6 +137,9 @@ class FollowUpForm(VersionedForm):
             )
         if clashes:
             self._errors = None  # validated again with the choices (the mixin validated early)
+
+    def prepare_fields(self) -> None:
+        limit_assignees(self, self.followup)
 
     @classmethod
     def clashes_in(cls, data) -> tuple[str, ...]:
@@ -106,13 +163,26 @@ class FollowUpForm(VersionedForm):
         initial = {name: getattr(followup, name) for name in cls.FIELDS}
         return cls(
             initial={**initial, **values, "version": followup.version},
-            current_date=followup.target_date,
+            followup=followup,
             clashes=clashes,
         )
 
     def values(self) -> dict[str, Any]:
         """What the user entered in the follow-up's own fields."""
         return {name: self.cleaned_data.get(name) for name in self.FIELDS}
+
+
+class AssignForm(VersionedForm):
+    """Give a follow-up to a member of its department, in any state (followup_assign)."""
+
+    assignee = assignee_field()
+
+    def __init__(self, *args: Any, followup: FollowUp, **kwargs: Any) -> None:
+        self.followup = followup
+        super().__init__(*args, **kwargs)
+
+    def prepare_fields(self) -> None:
+        limit_assignees(self, self.followup)
 
 
 class ReturnForm(VersionedForm):

@@ -5,13 +5,29 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from core.historydiff import Entry, history_entries
+from departments.access import department_members
 from followups.models import FollowUp, FollowUpRound, StatusUpdate, TargetDateChange
 
 FOLLOWUP_FIELDS = [*FollowUp.ANSWER_FIELDS, "original_target_date", "state", "return_comment"]
 STATUS_FIELDS = ["round", "status", "text", "author", "reported_on"]
-# The content a restore brings back (the target date too, as a logged move: see
-# followups.services.followup_restore); the workflow state is never rewound by a restore.
+# The content a restore brings back (the target date too, as a logged move, and the assignee
+# only if still a member: see followups.services.followup_restore); the workflow state is
+# never rewound by a restore.
 RESTORABLE_FIELDS = [name for name in FollowUp.ANSWER_FIELDS if name != "target_date"]
+
+
+def restores_assignee(followup: FollowUp, record) -> bool:
+    """Whether restoring the history row `record` over `followup` changes the assignee: it
+    differs, and is nobody or still a member of the department."""
+    if record.assignee_id == followup.assignee_id:
+        return False
+    if record.assignee_id is None:
+        return True
+    return department_members(followup.department_id).filter(pk=record.assignee_id).exists()
+
+
+def _user_name(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def restore_message(record, current: FollowUp) -> str:
@@ -26,6 +42,17 @@ def restore_message(record, current: FollowUp) -> str:
         )
     elif record.target_date is None and current.target_date is not None:
         kept.append(_("the target date stays (that version had none; a date is not removed)"))
+    if restores_assignee(current, record):
+        parts.append(
+            _("the assignment to %(name)s") % {"name": _user_name(record.assignee)}
+            if record.assignee is not None
+            else _("no assigned member")
+        )
+    elif record.assignee_id not in (None, current.assignee_id):
+        kept.append(
+            _("the assigned member stays (%(name)s is no longer a member of the department)")
+            % {"name": _user_name(record.assignee)}
+        )
     return _("The version of %(when)s is restored: %(restored)s; %(kept)s.") % {
         "when": date_format(localtime(when), "DATETIME_FORMAT"),
         "restored": ", ".join(str(p) for p in parts),

@@ -260,6 +260,55 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
             )
         )
 
+    def assigned_to(self, user) -> FollowUpQuerySet:
+        return self.filter(assignee=user)
+
+    def in_open_rounds(self) -> FollowUpQuerySet:
+        """The tasks of the open rounds: in an open action-plan round every follow-up of its
+        report, in an open status round the approved ones (as `in_round`)."""
+        open_rounds = FollowUpRound.objects.open()
+        return self.filter(
+            Q(recommendation__report_id__in=open_rounds.plans().values("report_id"))
+            | Q(
+                recommendation__report_id__in=open_rounds.status_rounds().values("report_id"),
+                state=FollowUp.State.APPROVED,
+            )
+        )
+
+    def with_overdue(self, today: datetime.date | None = None) -> FollowUpQuerySet:
+        """Annotate `is_overdue`: target date passed and no status says it is finished."""
+        return self.annotate(
+            is_overdue=models.ExpressionWrapper(
+                # No date: not overdue (False, not SQL's NULL of "NULL < today").
+                Q(
+                    target_date__isnull=False,
+                    target_date__lt=_today(today),
+                    progress__finished_on__isnull=True,
+                ),
+                output_field=models.BooleanField(),
+            )
+        )
+
+    def by_assignee(self, today: datetime.date | None = None):
+        """Per assignee (None: not assigned): tasks, drafts, returned, submitted, approved
+        and overdue (one query)."""
+        state = FollowUp.State
+        return (
+            self.values("assignee_id")
+            .annotate(
+                total=Count("pk"),
+                draft=Count("pk", filter=Q(state=state.DRAFT)),
+                returned=Count("pk", filter=Q(state=state.RETURNED)),
+                submitted=Count("pk", filter=Q(state=state.SUBMITTED)),
+                approved=Count("pk", filter=Q(state=state.APPROVED)),
+                overdue=Count(
+                    "pk",
+                    filter=Q(target_date__lt=_today(today), progress__finished_on__isnull=True),
+                ),
+            )
+            .order_by()
+        )
+
     def editable_by(self, user) -> FollowUpQuerySet:
         access = access_for(user)
         if access.is_secretariat:
@@ -453,7 +502,7 @@ class FollowUp(models.Model):
     EDITABLE_STATES = (State.DRAFT, State.RETURNED)
     # The department's answer, listed once: the form, the admin, the conflict page and the
     # history's comparison read their fields from here.
-    ANSWER_FIELDS = ("action", "responsible", "target_date")
+    ANSWER_FIELDS = ("action", "responsible", "assignee", "target_date")
 
     recommendation = models.ForeignKey(
         Recommendation,
@@ -486,6 +535,18 @@ class FollowUp(models.Model):
         max_length=200,
         blank=True,
         help_text=_("Person or team responsible for the action."),
+    )
+    # A user of the department, beside the free-text `responsible` (which stays for people
+    # outside the system). PROTECT like every reference to a user with history: users are
+    # deactivated, not deleted.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_followups",
+        help_text=_("The member of the department who answers for the follow-up."),
     )
     target_date = models.DateField(
         _("target date"), null=True, blank=True, help_text=_("When the action should be done.")

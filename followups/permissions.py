@@ -30,6 +30,7 @@ MSG_NOT_EDITABLE = _(
 MSG_TRANSITION = _("A follow-up that is “%(state)s” cannot be %(action)s.")
 MSG_ONLY_SECRETARIAT_RECORDS = _("Only the secretariat can record adopted follow-ups.")
 MSG_ONLY_SECRETARIAT_RESTORES = _("Only the secretariat can restore an earlier version.")
+MSG_NO_ASSIGN_PERMISSION = _("You cannot assign this department's follow-ups.")
 
 # The words MSG_TRANSITION uses for each target state.
 TRANSITION_WORDS: dict[str, Any] = {
@@ -120,6 +121,13 @@ class FollowUpPermissions:
         )
 
     @property
+    def can_assign(self) -> bool:
+        """Give the follow-up to a member of its department: its members (case officers and
+        managers) and the secretariat, in any state and round, since who works on it may
+        change after approval too (a status comes later). Not a line awaiting placement."""
+        return self.is_editor and self.followup.department_id is not None
+
+    @property
     def can_restore(self) -> bool:
         return self.access.is_secretariat
 
@@ -165,6 +173,10 @@ class FollowUpPermissions:
         self.require_editor()
         self.require_plan_open()
         self.require_editable()
+
+    def require_assigner(self) -> None:
+        if not self.can_assign:
+            raise PermissionDenied(MSG_NO_ASSIGN_PERMISSION)
 
     def require_placer(self) -> None:
         if not self.access.is_secretariat:

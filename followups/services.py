@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from core import events
 from core.errors import ConflictError, ServiceError
 from core.history import note_actor, save_tracked
-from departments.access import access_for
+from departments.access import access_for, department_members
 from departments.models import Department, descendant_ids
-from followups.history import RESTORABLE_FIELDS
+from followups.history import RESTORABLE_FIELDS, restores_assignee
 from followups.models import (
     FINISHED_STATUSES,
     ActionStatus,
@@ -69,6 +69,9 @@ MSG_UNKNOWN_STATUS = _("Choose a status.")
 MSG_NO_SECRETARIAT = _("Only the secretariat can manage rounds.")
 MSG_FOLLOWUP_EXISTS = _("%(department)s already has a follow-up on this recommendation.")
 MSG_NOT_CONCERNED = _("The recommendation does not concern %(department)s.")
+MSG_ASSIGNEE_NOT_MEMBER = _(
+    "%(name)s is not a member of %(department)s. Choose a member of the department."
+)
 
 
 # --- rounds -----------------------------------------------------------------------------
@@ -330,6 +333,28 @@ def _set_target_date(followup: FollowUp, new_date: datetime.date | None) -> None
     FollowUpProgress.objects.filter(followup_id=followup.pk).update(target_date=new_date)
 
 
+def _may_be_assigned(followup: FollowUp, user: User) -> bool:
+    return department_members(followup.department_id).filter(pk=user.pk).exists()
+
+
+def _set_assignee(followup: FollowUp, assignee: User | None) -> bool:
+    """Give the follow-up (saved by the caller) to `assignee`, an active member of its
+    department (departments.access.department_members); True if it goes to someone new,
+    which the caller announces once saved (`followup_assigned`). Keeping the current
+    assignee is always allowed, also one who has left the department meanwhile."""
+    if (assignee.pk if assignee is not None else None) == followup.assignee_id:
+        return False
+    if assignee is not None and not _may_be_assigned(followup, assignee):
+        raise ServiceError(
+            MSG_ASSIGNEE_NOT_MEMBER,
+            on_field="assignee",
+            name=assignee.get_full_name() or assignee.get_username(),
+            department=followup.department_label,
+        )
+    followup.assignee = assignee
+    return assignee is not None
+
+
 @transaction.atomic
 def followup_update(
     *,
@@ -338,17 +363,47 @@ def followup_update(
     expected_version: int | None,
     action: str,
     responsible: str = "",
+    assignee: User | None = None,
     target_date: datetime.date | None = None,
     target_date_reason: str = "",
 ) -> FollowUp:
-    """Write the department's answer while the action-plan round is open."""
+    """Write the department's answer while the action-plan round is open. `assignee`: the
+    member of the department who answers for it (None: nobody in particular)."""
     followup = _followup_locked(followup, expected_version)
     FollowUpPermissions.of(actor, followup).require_edit()
     followup.action = action.strip()
     followup.responsible = responsible.strip()
+    assigned = _set_assignee(followup, assignee)
     if target_date != followup.target_date:
         _record_date_move(followup, new_date=target_date, reason=target_date_reason, actor=actor)
-    return _save_new_version(followup, actor=actor)
+    saved = _save_new_version(followup, actor=actor)
+    if assigned:
+        events.emit("followup_assigned", followup=saved, actor=actor)
+    return saved
+
+
+@transaction.atomic
+def followup_assign(
+    *,
+    followup: FollowUp,
+    actor: User,
+    assignee: User | None,
+    expected_version: int | None = None,
+) -> FollowUp:
+    """Give the follow-up to a member of its department (None: to nobody in particular) in
+    any state, also after approval: who works on it is not part of the approved answer.
+    For its members and the secretariat (FollowUpPermissions.can_assign). An unchanged
+    assignee writes nothing."""
+    followup = _followup_locked(followup, None)
+    FollowUpPermissions.of(actor, followup).require_assigner()
+    _require_version(followup, expected_version)
+    if (assignee.pk if assignee is not None else None) == followup.assignee_id:
+        return followup
+    assigned = _set_assignee(followup, assignee)
+    saved = _save_new_version(followup, actor=actor)
+    if assigned:
+        events.emit("followup_assigned", followup=saved, actor=actor)
+    return saved
 
 
 @transaction.atomic
@@ -524,22 +579,31 @@ MSG_RESTORE_NOT_FOUND = _("That version does not exist for this follow-up.")
 
 @transaction.atomic
 def followup_restore(*, followup: FollowUp, history_id: int, actor: User) -> FollowUp:
-    """Bring back the text, responsible and target date of an earlier version; the restore
-    is itself a new version. The target date goes back as a logged move (with this restore
-    as its reason); a version without a date leaves the date as it is (a date is moved, not
-    removed). The workflow state and the statuses are not rewound."""
+    """Bring back the text, responsible, assignee and target date of an earlier version; the
+    restore is itself a new version. The target date goes back as a logged move (with this
+    restore as its reason); a version without a date leaves the date as it is (a date is
+    moved, not removed). An assignee who is no longer a member of the department is not
+    brought back (the current one stays). The workflow state and the statuses are not
+    rewound."""
     followup = _followup_locked(followup, None)
     FollowUpPermissions.of(actor, followup).require_restorer()
     record = followup.history.filter(history_id=history_id).first()
     if record is None:
         raise ServiceError(MSG_RESTORE_NOT_FOUND)
     for name in RESTORABLE_FIELDS:
-        setattr(followup, name, getattr(record, name))
+        if name != "assignee":
+            setattr(followup, name, getattr(record, name))
+    assigned = False
+    if restores_assignee(followup, record):
+        assigned = _set_assignee(followup, record.assignee)
     when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
     reason = str(_("Restored the version of %(when)s")) % {"when": when}
     if record.target_date is not None and record.target_date != followup.target_date:
         _record_date_move(followup, new_date=record.target_date, reason=reason, actor=actor)
-    return _save_new_version(followup, actor=actor, reason=reason)
+    saved = _save_new_version(followup, actor=actor, reason=reason)
+    if assigned:
+        events.emit("followup_assigned", followup=saved, actor=actor)
+    return saved
 
 
 # --- the progress read model -----------------------------------------------------------------

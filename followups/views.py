@@ -6,10 +6,14 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db.models import F, Model, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
@@ -23,6 +27,7 @@ from departments.access import access_for
 from departments.models import Department, descendant_ids
 from followups import services
 from followups.forms import (
+    AssignForm,
     FollowUpForm,
     MoveDateForm,
     ReturnForm,
@@ -40,7 +45,7 @@ def _followup_or_404(request: HttpRequest, pk: int) -> FollowUp:
     """Another department's follow-up does not exist for this user (404)."""
     return get_object_or_404(
         FollowUp.objects.visible_to(request.user).select_related(
-            "recommendation__report", "recommendation__theme", "department"
+            "recommendation__report", "recommendation__theme", "department", "assignee"
         ),
         pk=pk,
     )
@@ -88,6 +93,12 @@ def _detail_context(request: HttpRequest, followup: FollowUp) -> dict:
         "returned_by": returned.history_user if returned else None,
         "returned_at": returned.history_date if returned else None,
         "return_form": ReturnForm(initial={"version": followup.version}),
+        "assign_form": AssignForm(
+            followup=followup,
+            initial={"version": followup.version, "assignee": followup.assignee_id},
+        )
+        if permissions.can_assign and not permissions.can_edit
+        else None,
         "move_form": MoveDateForm(
             initial={"version": followup.version, "new_date": followup.target_date}
         ),
@@ -100,6 +111,12 @@ def _detail_context(request: HttpRequest, followup: FollowUp) -> dict:
 def followup_detail(request: HttpRequest, pk: int) -> HttpResponse:
     followup = _followup_or_404(request, pk)
     return render(request, "followups/followup_detail.html", _detail_context(request, followup))
+
+
+def _key(value: Any) -> Any:
+    """A field's value as the merge compares it: a related object (the assignee) by its id,
+    as the history rows hold it."""
+    return value.pk if isinstance(value, Model) else value
 
 
 def _merge(
@@ -118,18 +135,25 @@ def _merge(
         theirs = getattr(current, name)
         if base is None:
             merged[name] = mine[name]
-            if mine[name] != theirs:
+            if _key(mine[name]) != _key(theirs):
                 clashes.append(name)
             continue
         original = base[name]
-        if mine[name] == original:
+        if _key(mine[name]) == original:
             merged[name] = theirs
-        elif theirs in (original, mine[name]):
+        elif _key(theirs) in (original, _key(mine[name])):
             merged[name] = mine[name]
         else:
             merged[name] = mine[name]
             clashes.append(name)
     return merged, tuple(clashes)
+
+
+def _shown(value: Any) -> Any:
+    """A value on the conflict page: a user by name."""
+    if isinstance(value, User):
+        return value.get_full_name() or value.get_username()
+    return value
 
 
 def _conflict(
@@ -146,7 +170,7 @@ def _conflict(
         request,
         title=_("The follow-up was changed while you were editing it"),
         rows=[
-            (form.fields[name].label, mine[name], getattr(current, name))
+            (form.fields[name].label, _shown(mine[name]), _shown(getattr(current, name)))
             for name in FollowUp.ANSWER_FIELDS
         ]
         + [(_("State"), "", current.get_state_display())],
@@ -197,7 +221,7 @@ def followup_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = FollowUpForm(
             request.POST,
-            current_date=followup.target_date,
+            followup=followup,
             clashes=FollowUpForm.clashes_in(request.POST),
         )
         if form.is_valid():
@@ -241,6 +265,7 @@ MSG_DONE = {
     "followup_approve": gettext_lazy("The follow-up is approved."),
     "followup_return": gettext_lazy("The follow-up is returned to the case officer."),
     "followup_move_target_date": gettext_lazy("The target date is moved."),
+    "followup_assign": gettext_lazy("The follow-up is assigned."),
     "status_update_save": gettext_lazy("The status is saved."),
     "round_close": gettext_lazy("The round is closed."),
     "round_reopen": gettext_lazy("The round is open again."),
@@ -321,6 +346,35 @@ def followup_move_date(request: HttpRequest, pk: int) -> HttpResponse:
     context = _detail_context(request, followup)
     context["move_form"] = form
     return render(request, "followups/followup_detail.html", context, status=422)
+
+
+@login_required
+@require_POST
+def followup_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give the follow-up to a member of its department, also after approval."""
+    followup = _followup_or_404(request, pk)
+    FollowUpPermissions.of(request.user, followup).require_assigner()
+    form = AssignForm(request.POST, followup=followup)
+    status = 422
+    if form.is_valid():
+        try:
+            saved = call_service(
+                form,
+                services.followup_assign,
+                followup=followup,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.changes(),
+            )
+        except ConflictError:
+            form.add_error(None, _("The follow-up was changed by someone else meanwhile."))
+            saved, status = None, 409
+        if saved is not None:
+            messages.success(request, MSG_DONE["followup_assign"])
+            return redirect(saved)
+    context = _detail_context(request, followup)
+    context["assign_form"] = form
+    return render(request, "followups/followup_detail.html", context, status=status)
 
 
 @login_required
@@ -658,3 +712,71 @@ def recommendation_followups(
         .order_by("department__name")
     )
     return pageparts.PagePart("followups/_recommendation_followups.html", {"followups": followups})
+
+
+# --- the managers' overview of their people's work (issue 21.6) ------------------------------
+
+# Follow-ups listed by name per person on the overview (all are counted).
+TEAM_SHOWN = 50
+
+
+def _team_departments(request: HttpRequest) -> frozenset[int] | None:
+    """Whose work the overview shows: a manager's managed departments (with the units below
+    them), every department for the secretariat (None); others are refused."""
+    access = access_for(request.user)
+    if access.is_secretariat:
+        return None
+    if access.manager_of:
+        return access.manager_of
+    raise PermissionDenied
+
+
+@login_required
+def team_overview(request: HttpRequest) -> HttpResponse:
+    """Per assigned member (and "not assigned") the tasks of the open rounds in the
+    manager's departments: how many are drafts, returned, submitted, approved and overdue,
+    and a link to each (the first TEAM_SHOWN). A constant number of queries."""
+    departments = _team_departments(request)
+    today = timezone.localdate()
+    tasks = (
+        FollowUp.objects.visible_to(request.user, departments=departments)
+        .in_open_rounds()
+        .exclude(department__isnull=True)
+    )
+    counts = list(tasks.by_assignee(today))
+    people = User.objects.in_bulk([row["assignee_id"] for row in counts if row["assignee_id"]])
+    listed: dict[int | None, list[FollowUp]] = {}
+    shown = (
+        tasks.with_overdue(today)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("assignee_id")],
+                order_by=[
+                    F("recommendation__report__year").desc(),
+                    F("recommendation__number").asc(),
+                    F("department__name").asc(),
+                    F("pk").asc(),
+                ],
+            )
+        )
+        .filter(rank__lte=TEAM_SHOWN)
+        .select_related("recommendation__report", "recommendation__theme", "department")
+        .order_by("rank")
+    )
+    for followup in shown:
+        listed.setdefault(followup.assignee_id, []).append(followup)
+    rows = []
+    for row in counts:
+        person = people.get(row["assignee_id"])
+        name = (person.get_full_name() or person.get_username()) if person else ""
+        rows.append(
+            {**row, "person": person, "name": name, "followups": listed.get(row["assignee_id"], [])}
+        )
+    # By name in Danish order; "not assigned" last.
+    rows.sort(key=lambda r: (r["person"] is None, danish_key(r["name"])))
+    return render(
+        request,
+        "followups/team_overview.html",
+        {"rows": rows, "shown": TEAM_SHOWN, "all_departments": departments is None},
+    )

@@ -84,6 +84,28 @@ def test_list_pages(client, setup, who):
     assert small == large
 
 
+@pytest.mark.parametrize("who", ["officer", "manager", "secretariat"])
+def test_start_page_and_team_overview_with_assignees(client, setup, who):
+    """Assigned tasks (issue 21): Mine opgaver and the managers' overview per member."""
+    grow(setup, 0)
+    people = [setup["officer"], setup["manager"]]
+
+    def assign():
+        for i, followup in enumerate(FollowUp.objects.filter(assignee__isnull=True)):
+            services.followup_assign(
+                followup=followup, actor=setup["manager"], assignee=people[i % 2]
+            )
+
+    assign()
+    client.force_login(setup[who])
+    urls = [reverse("home")] + ([reverse("followups:team")] if who != "officer" else [])
+    small = [queries(client, url) for url in urls]
+    grow(setup)
+    assign()
+    assert FollowUp.objects.filter(assignee__isnull=False).count() == 50
+    assert [queries(client, url) for url in urls] == small
+
+
 def test_recommendation_page_with_many_departments(client, setup):
     secretariat = setup["secretariat"]
     client.force_login(secretariat)
