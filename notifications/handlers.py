@@ -95,7 +95,7 @@ def followup_placed(*, followup: FollowUp, actor=None, **_payload: Any) -> None:
 
 @transaction.atomic
 def followup_assigned(*, followup: FollowUp, actor=None, **_payload: Any) -> None:
-    assignee_id = getattr(followup, "assignee_id", None)
+    assignee_id = followup.assignee_id
     if assignee_id is None:
         return
     assignee = get_user_model().objects.filter(pk=assignee_id).first()

@@ -186,13 +186,20 @@ def test_a_mention_mails_only_the_mentioned_who_may_see_the_follow_up(
 def test_an_assignment_mails_the_new_assignee(
     django_capture_on_commit_callbacks, plan, officer, manager, department
 ):
+    from followups.services import followup_assign
+
     colleague = member(department, "case_officer", "colleague")
     followup = plan.followup
-    followup.assignee_id = colleague.pk  # the field collaboration adds
     with django_capture_on_commit_callbacks(execute=True):
-        events.emit("followup_assigned", followup=followup, actor=officer)
+        followup = followup_assign(
+            followup=followup, actor=officer, assignee=colleague, expected_version=None
+        )
     assert recipients(mail.outbox) == ["colleague@example.dk"]
     assert link(followup) in mail.outbox[0].body
+    # Assigning the same person again writes and mails nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        followup_assign(followup=followup, actor=officer, assignee=colleague, expected_version=None)
+    assert len(mail.outbox) == 1
 
 
 def test_an_assignment_to_someone_who_cannot_see_it_mails_nobody(
