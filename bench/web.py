@@ -222,7 +222,13 @@ def after_change(client, url: str, n: int, name: str, new_process: bool) -> None
     times, sql, counts = [], [], []
     for i in range(n):
         followup = services.followup_update(
-            followup=followup, actor=actor, expected_version=None, action=f"Benchmark {i}"
+            followup=followup,
+            actor=actor,
+            expected_version=None,
+            action=f"Benchmark {i}",
+            responsible=followup.responsible,
+            target_date=followup.target_date,  # kept: a target date cannot be removed
+            assignee=followup.assignee,
         )
         if new_process:
             stats.forget_in_process()

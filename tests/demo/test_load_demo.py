@@ -68,6 +68,8 @@ def test_load_demo_content_and_idempotence(django_capture_on_commit_callbacks):
         reminded = Notification.objects.filter(kind="deadline_soon", round=round)
         assert reminded.filter(sent_at__isnull=False).exists(), round
     assert Notification.objects.filter(kind="submitted").exists()
+    assert FollowUp.objects.filter(assignee__isnull=False).exists()
+    assert FollowUp.objects.filter(assignee__isnull=True).exists()
 
 
 def test_every_write_of_the_demo_left_history_with_a_user():

@@ -5,8 +5,9 @@ each provider user), so a test changes a user's groups at the provider by rewrit
 file. A test makes the provider issue one faulty ID token by writing `token-mode`; the
 provider reads and deletes it when it issues the next ID token:
 
-- `bad-signature`: the provider signs the token with its real key, then alters the last
-  characters of the signature (what a man in the middle editing the token would produce);
+- `bad-signature`: the provider signs the token with its real key, then alters
+  characters of the signature, six before its end (what a man in the middle editing the token
+  would produce);
 - `expired`: the token is signed correctly but its `exp` lies an hour in the past;
 - `unknown-issuer`: the token is signed correctly with the provider's key but names
   another issuer in `iss`.
@@ -61,8 +62,10 @@ class TestProviderValidator(OAuth2Validator):
         serialized = super().finalize_id_token(id_token, token, token_handler, request)
         if mode == "bad-signature":
             header, payload, signature = serialized.split(".")
-            flipped = "A" if signature[-6] != "A" else "B"
-            signature = signature[:-6] + flipped * 6
+            # Six characters before the last ones: the last character of base64url carries
+            # padding bits, and a wrong one there makes the token malformed, not forged.
+            flipped = "A" if signature[-12] != "A" else "B"
+            signature = signature[:-12] + flipped * 6 + signature[-6:]
             serialized = f"{header}.{payload}.{signature}"
         return serialized
 

@@ -173,6 +173,8 @@ class Command(BaseCommand):
             responsible=f"Teamleder, {followup.department.short_name}",
             target_date=followup.recommendation.report.published_on
             + datetime.timedelta(days=120 + 30 * (index % 6)),
+            # Every other answer names its case officer (the rest stay the department's).
+            assignee=writer if index % 2 == 0 and writer != users["sekretariat"] else None,
         )
 
     def writer_for(self, followup, users):
