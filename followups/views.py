@@ -322,30 +322,42 @@ def followup_return(request: HttpRequest, pk: int) -> HttpResponse:
     return _workflow_post(request, pk, services.followup_return, ReturnForm)
 
 
+def _detail_form_post(
+    request: HttpRequest, followup: FollowUp, form: forms.Form, service, *, form_name: str
+) -> HttpResponse:
+    """A small form of the follow-up page posted to `service` with its version: the page
+    again on success (and a message), the page with the form's errors (422) or the conflict
+    (409) otherwise."""
+    status = 422
+    if form.is_valid():
+        try:
+            saved = call_service(
+                form,
+                service,
+                followup=followup,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                **form.changes(),  # type: ignore[attr-defined]
+            )
+        except ConflictError:
+            form.add_error(None, _("The follow-up was changed by someone else meanwhile."))
+            saved, status = None, 409
+        if saved is not None:
+            messages.success(request, MSG_DONE[service.__name__])
+            return redirect(saved)
+    context = _detail_context(request, followup)
+    context[form_name] = form
+    return render(request, "followups/followup_detail.html", context, status=status)
+
+
 @login_required
 @require_POST
 def followup_move_date(request: HttpRequest, pk: int) -> HttpResponse:
     followup = _followup_or_404(request, pk)
     form = MoveDateForm(request.POST)
-    if form.is_valid():
-        try:
-            saved = call_service(
-                form,
-                services.followup_move_target_date,
-                followup=followup,
-                actor=request.user,
-                expected_version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except ConflictError:
-            form.add_error(None, _("The follow-up was changed by someone else meanwhile."))
-            saved = None
-        if saved is not None:
-            messages.success(request, MSG_DONE["followup_move_target_date"])
-            return redirect(saved)
-    context = _detail_context(request, followup)
-    context["move_form"] = form
-    return render(request, "followups/followup_detail.html", context, status=422)
+    return _detail_form_post(
+        request, followup, form, services.followup_move_target_date, form_name="move_form"
+    )
 
 
 @login_required
@@ -355,26 +367,9 @@ def followup_assign(request: HttpRequest, pk: int) -> HttpResponse:
     followup = _followup_or_404(request, pk)
     FollowUpPermissions.of(request.user, followup).require_assigner()
     form = AssignForm(request.POST, followup=followup)
-    status = 422
-    if form.is_valid():
-        try:
-            saved = call_service(
-                form,
-                services.followup_assign,
-                followup=followup,
-                actor=request.user,
-                expected_version=form.cleaned_data["version"],
-                **form.changes(),
-            )
-        except ConflictError:
-            form.add_error(None, _("The follow-up was changed by someone else meanwhile."))
-            saved, status = None, 409
-        if saved is not None:
-            messages.success(request, MSG_DONE["followup_assign"])
-            return redirect(saved)
-    context = _detail_context(request, followup)
-    context["assign_form"] = form
-    return render(request, "followups/followup_detail.html", context, status=status)
+    return _detail_form_post(
+        request, followup, form, services.followup_assign, form_name="assign_form"
+    )
 
 
 @login_required
