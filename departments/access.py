@@ -157,6 +157,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "departments.*",
         "recommendations.*",
         "followups.*",
+        "collaboration.*",
         "importing.*",
         "reports.*",
     ],
