@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -38,13 +40,17 @@ class AttachmentForm(DkfdsFormMixin, forms.Form):
     )
 
     def __init__(self, *args, status_choices: list[tuple[str, str]], limit_mb: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = str(self.fields["file"].help_text) % {"limit": limit_mb}
-        target = self.fields["target"]
+        # The choices go on this form's own copy of the fields before the mixin's __init__
+        # validates a bound form.
+        fields = copy.deepcopy(type(self).base_fields)
+        fields["file"].help_text = str(fields["file"].help_text) % {"limit": limit_mb}
+        target = fields["target"]
         assert isinstance(target, forms.ChoiceField)  # noqa: S101 (declared above)
         target.choices = [(TARGET_FOLLOWUP, _("The follow-up")), *status_choices]
         if not status_choices:
-            self.fields["target"].widget = forms.HiddenInput()
+            target.widget = forms.HiddenInput()
+        self.base_fields = fields
+        super().__init__(*args, **kwargs)
 
 
 class CouncilMarkForm(forms.Form):
