@@ -49,7 +49,7 @@ class AttachmentForm(DkfdsFormMixin, forms.Form):
         target.choices = [(TARGET_FOLLOWUP, _("The follow-up")), *status_choices]
         if not status_choices:
             target.widget = forms.HiddenInput()
-        self.base_fields = fields
+        self.base_fields = fields  # type: ignore[misc]
         super().__init__(*args, **kwargs)
 
 
