@@ -179,3 +179,31 @@ def test_report_data_version_changes_with_a_file(approved_followup, officer):
     before = build_table(report=report, user=officer).data_version()
     services.attachment_add(actor=officer, followup=approved_followup, uploaded_file=pdf())
     assert build_table(report=report, user=officer).data_version() != before
+
+
+def test_report_as_it_stood_lists_the_files_and_comments_of_then(
+    approved_followup, officer, secretariat
+):
+    from django.utils import timezone
+
+    from reports.tables import build_table
+
+    kept = services.attachment_add(
+        actor=officer, followup=approved_followup, uploaded_file=pdf("Før.pdf")
+    )
+    comment = services.comment_add(actor=officer, followup=approved_followup, text="Dengang")
+    services.comment_mark_for_council(comment=comment, actor=secretariat, for_council=True)
+    then = timezone.now()
+    services.attachment_remove(attachment=kept, actor=officer)
+    services.comment_mark_for_council(comment=comment, actor=secretariat, for_council=False)
+    services.attachment_add(actor=officer, followup=approved_followup, uploaded_file=pdf("Ny.pdf"))
+    report = approved_followup.recommendation.report
+
+    def shown(**kwargs):
+        table = build_table(report=report, user=officer, **kwargs)
+        [(_s, _g, row)] = list(table.recommendation_rows())
+        [cell] = row.followups
+        return [a.name for a in cell.attachments], [c.text for c in cell.comments]
+
+    assert shown(as_of=then) == (["Før.pdf"], ["Dengang"])
+    assert shown() == (["Ny.pdf"], [])
