@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -11,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from collaboration import services
-from collaboration.files import max_bytes
+from collaboration.files import FileRefused, max_bytes
 from collaboration.forms import TARGET_FOLLOWUP, AttachmentForm, CommentForm, CouncilMarkForm
 from collaboration.models import Attachment, Comment
 from collaboration.parts import (
@@ -20,9 +22,12 @@ from collaboration.parts import (
     open_status_of,
     status_label,
 )
+from core.errors import ServiceError
 from core.viewhelpers import AuthenticatedHttpRequest, call_service
 from followups.models import FollowUp
 from recommendations.models import Recommendation
+
+security_log = logging.getLogger("opfoelgning.security")
 
 MSG_COMMENT_ADDED = _("Your comment was added.")
 MSG_MARKED = _("The comment will be shown in the council's report.")
@@ -99,7 +104,7 @@ def comment_mark(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     followup = _followup_or_404(request, pk)
     status = open_status_of(request.user, followup)
     choices = [(str(status.pk), status_label(status))] if status is not None else []
@@ -111,15 +116,25 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if form.is_valid():
         target = form.cleaned_data["target"]
-        attachment = call_service(
-            form,
-            services.attachment_add,
-            actor=request.user,
-            followup=followup,
-            status_update=status if status is not None and target != TARGET_FOLLOWUP else None,
-            uploaded_file=form.cleaned_data["file"],
-        )
-        if attachment is not None:
+        upload = form.cleaned_data["file"]
+        try:
+            attachment = services.attachment_add(
+                actor=request.user,
+                followup=followup,
+                status_update=status if status is not None and target != TARGET_FOLLOWUP else None,
+                uploaded_file=upload,
+            )
+        except FileRefused as exc:
+            security_log.warning(
+                "attachment_refused user_id=%s file=%r reason=%r",
+                request.user.pk,
+                upload.name,
+                exc.message,
+            )
+            form.add_error("file", exc.message)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
             messages.success(request, MSG_ATTACHED % {"name": attachment.original_name})
             return redirect(followup.get_absolute_url() + "#attachments-heading")
     context = followup_attachment_context(request, followup, form=form)

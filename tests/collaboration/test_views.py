@@ -115,7 +115,9 @@ def test_upload_and_download_headers(client, approved_followup, officer):
     assert b"".join(download.streaming_content) == factories.PDF_BYTES
 
 
-def test_refused_upload_is_422_in_danish_and_writes_nothing(client, approved_followup, officer):
+def test_refused_upload_is_422_in_danish_and_writes_nothing(
+    client, approved_followup, officer, caplog
+):
     client.force_login(officer)
     url = reverse("collaboration:attachment_add", args=[approved_followup.pk])
     response = client.post(url, {"file": as_upload("falsk.pdf", b"GIF89a"), "target": "followup"})
@@ -124,6 +126,8 @@ def test_refused_upload_is_422_in_danish_and_writes_nothing(client, approved_fol
     body = response.content.decode()
     assert "falsk.pdf" in body
     assert str(MSG_FILE_CONTENT) % {"file": "falsk.pdf", "kind": "PDF"} in body
+    [line] = [r.getMessage() for r in caplog.records if r.name == "opfoelgning.security"]
+    assert line.startswith(f"attachment_refused user_id={officer.pk} file='falsk.pdf'")
 
 
 def test_upload_to_the_open_status(client, approved_followup, status, officer):
