@@ -211,3 +211,23 @@ def test_report_as_it_stood_lists_the_files_and_comments_of_then(
 
     assert shown(as_of=then) == (["Før.pdf"], ["Dengang"])
     assert shown() == (["Ny.pdf"], [])
+
+
+def test_admin_lists_comments_and_attachments_read_only(client, approved_followup, officer):
+    comment = services.comment_add(actor=officer, followup=approved_followup, text="Hej")
+    attachment = services.attachment_add(
+        actor=officer, followup=approved_followup, uploaded_file=pdf()
+    )
+    client.force_login(factories.UserFactory(is_superuser=True, is_staff=True))
+    for name, obj in [("comment", comment), ("attachment", attachment)]:
+        assert client.get(reverse(f"admin:collaboration_{name}_changelist")).status_code == 200
+        change = reverse(f"admin:collaboration_{name}_change", args=[obj.pk])
+        assert client.get(change).status_code == 200
+        assert client.get(reverse(f"admin:collaboration_{name}_add")).status_code == 403
+    changelist = reverse("admin:collaboration_comment_changelist")
+    response = client.post(
+        changelist, {"action": "mark_for_council", "_selected_action": [comment.pk]}
+    )
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.for_council
