@@ -326,7 +326,7 @@ def _add_comments(source: _Source, comments: list[Any], authors: dict[int, Any])
         )
 
 
-def _as_of(model, as_of: datetime.datetime, **filters) -> list:
+def _as_of(model, as_of: datetime.datetime, *conditions: Q, **filters) -> list:
     """Objects of `model` matching `filters` as they stood at `as_of`, in one query.
 
     Built from the history rows directly: simple-history's `as_of()` looks up the fields
@@ -334,7 +334,7 @@ def _as_of(model, as_of: datetime.datetime, **filters) -> list:
     here; the table does not show them.
     """
     records = (
-        model.history.filter(history_date__lte=as_of, **filters)
+        model.history.filter(*conditions, history_date__lte=as_of, **filters)
         .latest_of_each()
         .exclude(history_type="-")
     )
@@ -392,16 +392,17 @@ def _historical_source(report: AnnualReport, user, as_of: datetime.datetime) -> 
         ),
         key=lambda a: (a.created_at, a.pk),
     )
+    # Whether a comment was chosen for the council is read from the row as it stood then
+    # (filtering the history rows first would find a choice taken back since).
     comments = sorted(
         (
             c
             for c in _as_of(
                 Comment,
                 as_of,
-                for_council=True,
-                followup_id__in=followup_ids,
+                Q(followup_id__in=followup_ids) | Q(recommendation_id__in=rec_ids),
             )
-            + _as_of(Comment, as_of, for_council=True, recommendation_id__in=rec_ids)
+            if c.for_council
         ),
         key=lambda c: (c.created_at, c.pk),
     )

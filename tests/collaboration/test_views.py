@@ -211,6 +211,7 @@ def test_report_as_it_stood_lists_the_files_and_comments_of_then(
 
     assert shown(as_of=then) == (["Før.pdf"], ["Dengang"])
     assert shown() == (["Ny.pdf"], [])
+    assert shown(as_of=timezone.now()) == (["Ny.pdf"], [])
 
 
 def test_admin_lists_comments_and_attachments_read_only(client, approved_followup, officer):
