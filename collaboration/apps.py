@@ -7,3 +7,10 @@ class CollaborationConfig(AppConfig):
 
     name = "collaboration"
     verbose_name = _("Comments and attachments")
+
+    def ready(self) -> None:
+        from collaboration.parts import followup_part, recommendation_part
+        from core import pageparts
+
+        pageparts.register("followup", followup_part)
+        pageparts.register("recommendation", recommendation_part)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("rapporter/", include("reports.urls")),
     path("oversigt/", include("reports.dashboard.urls")),
     path("import/", include("importing.urls")),
+    path("samarbejde/", include("collaboration.urls")),
 ]
 
 if settings.DEBUG:

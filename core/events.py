@@ -18,6 +18,7 @@ The events and their payloads (keyword arguments; model instances as they were s
 | `followup_placed` | followups.services.followup_place | followup, actor |
 | `followup_assigned` | followups.services (assignee set or changed) | followup, actor |
 | `comment_added` | collaboration.services.comment_add | comment, actor, mentioned (users) |
+| `attachment_added` | collaboration.services.attachment_add | attachment, actor |
 """
 
 from __future__ import annotations

@@ -184,6 +184,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "departments.*",
         "recommendations.*",
         "followups.*",
+        "collaboration.*",
         "importing.*",
         "reports.*",
     ],

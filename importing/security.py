@@ -1,31 +1,34 @@
 """Checks an uploaded document passes before any parser sees it (SECURITY.md case 11).
 
-Office files are zip archives of XML parts. Before python-docx or openpyxl opens one we
-check the size, the magic bytes, the declared content type, every member's real
-uncompressed size (a zip bomb lies in its headers, so members are decompressed with a
-cap) and parse every XML part with defusedxml, which refuses DTDs and entities.
+Before python-docx or openpyxl opens a file we check its size and extension; Office files
+then go through core.files.check_office_zip (magic bytes, declared content type, every
+member's real uncompressed size, every XML part parsed with defusedxml), CSV through the
+text checks below.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass
 
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ServiceError
+from core.files import (
+    DOCX,
+    DOCX_MAIN,
+    XLSX,
+    XLSX_MAIN,
+    ZIP_MAGIC,
+    OfficeMessages,
+    ZipLimits,
+    check_office_zip,
+    extension_of,
+)
 
-DOCX, XLSX, CSV = "docx", "xlsx", "csv"
+CSV = "csv"
 EXTENSIONS = (DOCX, XLSX, CSV)
-
-ZIP_MAGIC = b"PK\x03\x04"
-DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
-XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
-MAIN_TYPES = {DOCX_MAIN: DOCX, XLSX_MAIN: XLSX}
+__all__ = ["DOCX", "DOCX_MAIN", "XLSX", "XLSX_MAIN", "ZIP_MAGIC", "extension_of"]
 
 MSG_TOO_LARGE = _("The file %(file)s is %(size)s MB; files up to %(limit)s MB can be imported.")
 MSG_EMPTY = _("The file %(file)s is empty.")
@@ -88,10 +91,6 @@ def _mb(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".replace(".", ",")
 
 
-def extension_of(name: str) -> str:
-    return name.rsplit(".", 1)[-1].casefold() if "." in name else ""
-
-
 def check_size(name: str, size: int, limits: Limits | None = None) -> None:
     """Refuse oversized files before reading them (the web view calls this on upload.size)."""
     limits = limits or Limits.from_settings()
@@ -128,127 +127,28 @@ def _check_csv(name: str, data: bytes) -> None:
         raise ImportRefused(MSG_CSV_ENCODING, file=name) from exc
 
 
-class _CappedReader(io.RawIOBase):
-    """Reads a zip member but stops with ImportRefused once `budget` bytes are exceeded."""
-
-    def __init__(self, stream, *, name: str, budget: list[int]) -> None:
-        self._stream = stream
-        self._name = name
-        self._budget = budget
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def peek_head(self, size: int = 64) -> bytes:
-        """The first bytes, handed out again by the next read."""
-        self._pending += self._read(size)
-        return self._pending
-
-    def _read(self, size: int) -> bytes:
-        chunk = self._stream.read(size)
-        self._budget[0] -= len(chunk)
-        if self._budget[0] < 0:
-            raise ImportRefused(MSG_ZIP_BOMB, file=self._name)
-        return chunk
-
-    def read(self, size: int = -1) -> bytes:
-        if self._pending:
-            chunk, self._pending = self._pending, b""
-            return chunk
-        return self._read(65536 if size is None or size < 0 else min(size, 65536))
-
-    def readinto(self, buffer) -> int:
-        chunk = self.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
+OFFICE_MESSAGES = OfficeMessages(
+    not_zip=MSG_NOT_ZIP,
+    broken=MSG_BROKEN_ZIP,
+    too_many_members=MSG_TOO_MANY_MEMBERS,
+    zip_bomb=MSG_ZIP_BOMB,
+    xml_entities=MSG_XML_ENTITIES,
+    bad_xml=MSG_BAD_XML,
+    unsupported=MSG_UNSUPPORTED_OFFICE,
+    wrong_type=MSG_WRONG_OFFICE_TYPE,
+)
 
 
 def _check_office(name: str, data: bytes, kind: str, limits: Limits) -> None:
-    label = "Word" if kind == DOCX else "Excel"
-    if not data.startswith(ZIP_MAGIC):
-        raise ImportRefused(MSG_NOT_ZIP, file=name, kind=label)
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ImportRefused(MSG_BROKEN_ZIP, file=name) from exc
-    if len(members) > limits.max_members:
-        raise ImportRefused(MSG_TOO_MANY_MEMBERS, file=name, count=len(members))
-    # Declared sizes first: cheap, and refuses the obvious bombs without inflating anything.
-    declared = sum(m.file_size for m in members)
-    if declared > limits.max_uncompressed:
-        raise ImportRefused(MSG_ZIP_BOMB, file=name)
-    for member in members:
-        if member.file_size > 1024 * 1024 and (
-            member.file_size > limits.max_ratio * max(member.compress_size, 1)
-        ):
-            raise ImportRefused(MSG_ZIP_BOMB, file=name)
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names:
-        raise ImportRefused(MSG_NOT_ZIP, file=name, kind=label)
-    # Then the real sizes: inflate every member with a budget, parsing XML parts safely.
-    budget = [limits.max_uncompressed]
-    content_types: list[str] = []
-    for member in members:
-        if member.is_dir():
-            continue
-        try:
-            with archive.open(member) as raw:
-                capped = _CappedReader(raw, name=name, budget=budget)
-                # Judge by content, not name: a part can be XML whatever it is called.
-                named_xml = member.filename.endswith((".xml", ".rels"))
-                if named_xml or (
-                    # SVG images are kept as pictures, never parsed by python-docx/openpyxl.
-                    not member.filename.casefold().endswith(".svg")
-                    and _looks_like_xml(capped.peek_head())
-                ):
-                    _parse_xml(name, member.filename, capped, content_types, strict=named_xml)
-                else:
-                    while capped.read(65536):
-                        pass
-        except ImportRefused:
-            raise
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
-            raise ImportRefused(MSG_BROKEN_ZIP, file=name) from exc
-    actual = next((MAIN_TYPES[t] for t in content_types if t in MAIN_TYPES), None)
-    if actual is None:
-        raise ImportRefused(MSG_UNSUPPORTED_OFFICE, file=name)
-    if actual != kind:
-        raise ImportRefused(
-            MSG_WRONG_OFFICE_TYPE,
-            file=name,
-            kind=kind,
-            actual="Word" if actual == DOCX else "Excel",
-        )
-
-
-def _looks_like_xml(head: bytes) -> bool:
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
-
-
-def _parse_xml(
-    name: str, part: str, stream, content_types: list[str], *, strict: bool = True
-) -> None:
-    """Parse one XML part with DTDs and entities forbidden; collect the content types.
-
-    Not `strict`: a part that only looked like XML may fail to parse (it is not read as XML
-    later either), but a DTD in it is still refused.
-    """
-    want_types = part == "[Content_Types].xml"
-    try:
-        for _event, element in SafeET.iterparse(
-            stream, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        ):
-            if want_types and element.tag.endswith("}Override"):
-                content_types.append(element.get("ContentType", ""))
-            element.clear()
-    except DefusedXmlException as exc:
-        raise ImportRefused(MSG_XML_ENTITIES, file=name) from exc
-    except SafeET.ParseError as exc:
-        if strict:
-            raise ImportRefused(MSG_BAD_XML, file=name, part=part) from exc
-        while stream.read(65536):  # still count its real size against the budget
-            pass
+    check_office_zip(
+        name,
+        data,
+        kind,
+        limits=ZipLimits(
+            max_uncompressed=limits.max_uncompressed,
+            max_members=limits.max_members,
+            max_ratio=limits.max_ratio,
+        ),
+        messages=OFFICE_MESSAGES,
+        error=ImportRefused,
+    )

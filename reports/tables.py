@@ -18,6 +18,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from collaboration.models import Attachment, Comment
 from core.text import danish_key
 from departments.access import access_for
 from departments.models import Department
@@ -26,7 +31,7 @@ from recommendations.models import AnnualReport, Recommendation, RecommendationD
 
 # Raise when the document templates change in a way that changes rendered output: it is
 # part of the data version, so cached renderings from older templates are not reused.
-TEMPLATE_VERSION = "7"
+TEMPLATE_VERSION = "8"
 
 ORGANISATION_HEADING = "Anbefalinger og handlinger som vedrører hele organisationen"
 DEPARTMENT_HEADING = "Anbefalinger og handlinger som vedrører {name}"
@@ -47,6 +52,24 @@ MARK_CHANGED = "changed"
 MARK_LABELS = {MARK_NEW: "Ny", MARK_CHANGED: "Ændret"}
 
 
+@dataclass(frozen=True)
+class AttachmentRef:
+    """A file attached to the follow-up (or to a status shown as of the round)."""
+
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True)
+class CouncilComment:
+    """A comment the secretariat chose for the council's report."""
+
+    pk: int
+    author: str
+    written_on: datetime.date
+    text: str
+
+
 @dataclass
 class FollowUpCell:
     followup_id: int
@@ -57,6 +80,8 @@ class FollowUpCell:
     status_text: str = ""
     status_round: str = ""
     marker: str = ""
+    attachments: list[AttachmentRef] = field(default_factory=list)
+    comments: list[CouncilComment] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -84,6 +109,7 @@ class RecommendationRow:
     theme: str
     followups: list[FollowUpCell] = field(default_factory=list)
     marker: str = ""
+    comments: list[CouncilComment] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -159,6 +185,19 @@ class ReportTable:
                 [row.key, row.number] + [[c.key, c.status_round] for c in row.followups]
                 for _s, _g, row in self.recommendation_rows()
             ),
+            # Files and the council's comments: shown, but not changes of a row.
+            "evidence": sorted(
+                [row.key, [[c.pk, c.text] for c in row.comments]]
+                + [
+                    [
+                        c.key,
+                        [[a.pk, a.name] for a in c.attachments],
+                        [[m.pk, m.text] for m in c.comments],
+                    ]
+                    for c in row.followups
+                ]
+                for _s, _g, row in self.recommendation_rows()
+            ),
             "markers": sorted(
                 [row.key, row.marker] + [[c.key, c.marker] for c in row.followups]
                 for _s, _g, row in self.recommendation_rows()
@@ -202,6 +241,10 @@ class _Source:
     statuses: list[Any]
     rounds: dict[int, Any]
     departments: dict[int, Any]
+    attachments: list[Any] = field(default_factory=list)
+    comments: list[CouncilComment] = field(default_factory=list)
+    # Which follow-up (or recommendation: key "r<pk>") each comment of `comments` is on.
+    comment_targets: dict[int, str] = field(default_factory=dict)
 
 
 def build_table(
@@ -244,10 +287,46 @@ def _live_source(report: AnnualReport, user) -> _Source:
         )
     )
     departments = {d.pk: d for d in Department.objects.all()}
-    return _Source(recommendations, themes, scope, followups, statuses, rounds, departments)
+    followup_ids = [f.pk for f in followups]
+    attachments = list(
+        Attachment.objects.visible_to(user)
+        .current()
+        .filter(followup__in=followup_ids)
+        .only("pk", "followup_id", "status_update_id", "original_name", "created_at")
+        .order_by("created_at", "pk")
+    )
+    comments = list(
+        Comment.objects.visible_to(user)
+        .for_council()
+        .filter(
+            Q(followup__in=followup_ids) | Q(recommendation__in=[r.pk for r in recommendations])
+        )
+        .select_related("author")
+        .order_by("created_at", "pk")
+    )
+    source = _Source(recommendations, themes, scope, followups, statuses, rounds, departments)
+    source.attachments = attachments
+    _add_comments(source, comments, {c.author_id: c.author for c in comments})
+    return source
 
 
-def _as_of(model, as_of: datetime.datetime, **filters) -> list:
+def _add_comments(source: _Source, comments: list[Any], authors: dict[int, Any]) -> None:
+    for comment in comments:
+        author = authors.get(comment.author_id)
+        source.comments.append(
+            CouncilComment(
+                pk=comment.pk,
+                author=(author.get_full_name() or author.username) if author else "?",
+                written_on=timezone.localdate(comment.created_at),
+                text=comment.text,
+            )
+        )
+        source.comment_targets[comment.pk] = (
+            f"f{comment.followup_id}" if comment.followup_id else f"r{comment.recommendation_id}"
+        )
+
+
+def _as_of(model, as_of: datetime.datetime, *conditions: Q, **filters) -> list:
     """Objects of `model` matching `filters` as they stood at `as_of`, in one query.
 
     Built from the history rows directly: simple-history's `as_of()` looks up the fields
@@ -255,7 +334,7 @@ def _as_of(model, as_of: datetime.datetime, **filters) -> list:
     here; the table does not show them.
     """
     records = (
-        model.history.filter(history_date__lte=as_of, **filters)
+        model.history.filter(*conditions, history_date__lte=as_of, **filters)
         .latest_of_each()
         .exclude(history_type="-")
     )
@@ -301,7 +380,35 @@ def _historical_source(report: AnnualReport, user, as_of: datetime.datetime) -> 
         StatusUpdate, as_of, round_id__in=list(rounds), followup_id__in=[f.pk for f in followups]
     )
     departments = {d.pk: d for d in _as_of(Department, as_of)}
-    return _Source(recommendations, themes, scope, followups, statuses, rounds, departments)
+    source = _Source(recommendations, themes, scope, followups, statuses, rounds, departments)
+    followup_ids = [f.pk for f in followups]
+    # Files and comments as they stood then (a file removed since is still listed, one
+    # removed before is not), of the follow-ups and recommendations shown.
+    source.attachments = sorted(
+        (
+            a
+            for a in _as_of(Attachment, as_of, followup_id__in=followup_ids)
+            if a.removed_at is None
+        ),
+        key=lambda a: (a.created_at, a.pk),
+    )
+    # Whether a comment was chosen for the council is read from the row as it stood then
+    # (filtering the history rows first would find a choice taken back since).
+    comments = sorted(
+        (
+            c
+            for c in _as_of(
+                Comment,
+                as_of,
+                Q(followup_id__in=followup_ids) | Q(recommendation_id__in=rec_ids),
+            )
+            if c.for_council
+        ),
+        key=lambda c: (c.created_at, c.pk),
+    )
+    authors = get_user_model().objects.in_bulk({c.author_id for c in comments})
+    _add_comments(source, comments, authors)
+    return source
 
 
 def _assemble(
@@ -320,6 +427,19 @@ def _assemble(
         dep = source.departments.get(pk)
         return dep.name if dep is not None else "?"
 
+    # A status's files count from the round the table reports (as its statuses do).
+    status_rounds = {s.pk: source.rounds[s.round_id] for s in source.statuses}
+    files: dict[int, list[AttachmentRef]] = defaultdict(list)
+    for attachment in source.attachments:
+        if attachment.status_update_id is not None:
+            status_round = status_rounds.get(attachment.status_update_id)
+            if status_round is None or (cutoff is not None and status_round.deadline > cutoff):
+                continue
+        files[attachment.followup_id].append(AttachmentRef(attachment.pk, attachment.original_name))
+    said: dict[str, list[CouncilComment]] = defaultdict(list)
+    for comment in source.comments:
+        said[source.comment_targets[comment.pk]].append(comment)
+
     cells: dict[int, list[FollowUpCell]] = defaultdict(list)
     for followup in source.followups:
         if department is not None and followup.department_id != department.pk:
@@ -329,6 +449,8 @@ def _assemble(
             department_id=followup.department_id,
             department_name=department_name(followup.department_id),
             action=followup.action,
+            attachments=files.get(followup.pk, []),
+            comments=said.get(f"f{followup.pk}", []),
         )
         status = latest.get(followup.pk)
         if status is not None:
@@ -355,6 +477,7 @@ def _assemble(
                 text=rec.text,
                 theme=source.themes.get(rec.theme_id, ""),
                 followups=followups,
+                comments=said.get(f"r{rec.pk}", []),
             )
 
         if rec.scope == Recommendation.Scope.ORGANISATION:

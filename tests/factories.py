@@ -204,3 +204,33 @@ def add_editions(*, report, round, created_by, first: int, n: int) -> None:
             created_by=created_by,
         )
         edition.file.save(f"e{number}.pdf", ContentFile(b"%PDF"), save=True)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A comment on a follow-up (pass `followup=None, recommendation=...` for one on a
+    recommendation)."""
+
+    class Meta:
+        model = "collaboration.Comment"
+
+    followup = factory.SubFactory(FollowUpFactory)
+    recommendation = None
+    author = factory.SubFactory(UserFactory)
+    text = "Vi har talt med borgerrådgiveren."
+
+
+# The smallest file each allowed kind starts with (the checks read the magic bytes).
+PDF_BYTES = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "collaboration.Attachment"
+
+    followup = factory.SubFactory(FollowUpFactory)
+    status_update = None
+    file = factory.django.FileField(filename="bilag.pdf", data=PDF_BYTES)
+    original_name = "bilag.pdf"
+    content_type = "application/pdf"
+    size = len(PDF_BYTES)
+    uploaded_by = factory.SubFactory(UserFactory)

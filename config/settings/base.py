@@ -180,6 +180,8 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 # Importing follow-up documents (the importing app): limits checked before parsing.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024))
+# Files attached to follow-ups and statuses (collaboration.files).
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 IMPORT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", 10_000))
 if os.environ.get("IMPORT_STAGING_DIR"):
