@@ -69,6 +69,16 @@ def test_load_demo_content_and_idempotence(django_capture_on_commit_callbacks):
         assert reminded.filter(sent_at__isnull=False).exists(), round
     assert Notification.objects.filter(kind="submitted").exists()
     assert FollowUp.objects.filter(assignee__isnull=False).exists()
+    # A conversation with a mention, a comment chosen for the council, a PDF as evidence on a
+    # status of the open status round, and the mention mailed.
+    from collaboration.models import Attachment, Comment
+
+    assert Comment.objects.filter(followup__isnull=False).count() >= 2
+    assert Comment.objects.filter(for_council=True, recommendation__isnull=False).exists()
+    evidence = Attachment.objects.get()
+    assert evidence.status_update.round.state == "open"
+    assert evidence.file.read(5) == b"%PDF-"
+    assert Notification.objects.filter(kind="mentioned").exists()
     assert FollowUp.objects.filter(assignee__isnull=True).exists()
 
 

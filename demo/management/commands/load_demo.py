@@ -4,10 +4,13 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 
+from collaboration.models import Comment
+from collaboration.services import attachment_add, comment_add, comment_mark_for_council
 from core.history import history_skipped
 from demo import data as demo
 from departments.models import Department
@@ -18,7 +21,7 @@ from departments.services import (
     user_history_record,
     user_set_global_roles,
 )
-from followups.models import FollowUp, FollowUpRound
+from followups.models import FollowUp, FollowUpRound, StatusUpdate
 from followups.services import (
     followup_approve,
     followup_move_target_date,
@@ -40,6 +43,18 @@ REFUSED_IN_PRODUCTION = (
     "disse indstillinger (DEMO_ALLOWED er slået fra, som i produktion). Brug "
     "DJANGO_SETTINGS_MODULE=config.settings.dev på en database kun til demo."
 )
+
+
+def demo_pdf() -> bytes:
+    """The demo's evidence: a one-page guideline, rendered like the council's PDF."""
+    from reports.pdf import html_to_pdf
+
+    return html_to_pdf(
+        '<html lang="da"><head><title>Vejledning om svartider</title></head><body>'
+        "<h1>Vejledning om svartider</h1><p>Når en sag tager længere tid end lovet, får "
+        "borgeren besked med en ny dato og en kontaktperson (fiktiv demo).</p></body></html>"
+    ).content
+
 
 QUIET_MAIL = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -73,7 +88,58 @@ class Command(BaseCommand):
                 if not AnnualReport.objects.filter(year=spec["year"]).exists():
                     self.load_report(spec, themes, departments, actor)
             self.load_rounds(users, actor)
+            self.load_collaboration(users)
             self.send_reminders(actor)
+
+    def load_collaboration(self, users):
+        """A conversation on a returned answer, the ombudsman's office asking on a
+        recommendation (shown to the council), and a guideline attached as evidence to a
+        status in the open status round. Once: skipped when the demo has comments."""
+        if Comment.objects.exists():
+            return
+        returned = (
+            FollowUp.objects.filter(state=FollowUp.State.RETURNED, department__short_name="SSF")
+            .select_related("department")
+            .order_by("pk")
+            .first()
+        )
+        if returned is not None:
+            comment_add(
+                actor=users["leder"],
+                followup=returned,
+                text="@sagsbehandler Skriv gerne, hvem der ringer tilbage, og inden for hvor "
+                "mange dage.",
+            )
+            comment_add(
+                actor=users["sagsbehandler"],
+                followup=returned,
+                text="Det gør jeg. Teamet aftaler det på mødet tirsdag, så retter jeg svaret.",
+            )
+        status = (
+            StatusUpdate.objects.filter(
+                round__state=FollowUpRound.State.OPEN,
+                status="done",
+                followup__department__short_name="SSF",
+            )
+            .select_related("followup__department", "round", "followup__recommendation")
+            .order_by("pk")
+            .first()
+        )
+        if status is not None:
+            question = comment_add(
+                actor=users["borgerraadgiver"],
+                recommendation=status.followup.recommendation,
+                text="Borgerrådgiveren vil gerne se den nye vejledning, før sagen lukkes.",
+            )
+            comment_mark_for_council(comment=question, actor=users["sekretariat"], for_council=True)
+            attachment_add(
+                actor=users["sagsbehandler"],
+                followup=status.followup,
+                status_update=status,
+                uploaded_file=SimpleUploadedFile(
+                    "vejledning-svartider.pdf", demo_pdf(), content_type="application/pdf"
+                ),
+            )
 
     def send_reminders(self, actor):
         """The secretariat reminded the departments each open round waits for, a week
