@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from collaboration.files import max_bytes
 from collaboration.forms import AttachmentForm, CommentForm
-from collaboration.models import Attachment
+from collaboration.models import Attachment, Comment
 from core.pageparts import PagePart
 from departments.access import access_for
 from followups.models import FollowUp, FollowUpRound, StatusUpdate
@@ -39,7 +39,11 @@ def comment_context(
     """The thread of a follow-up or recommendation the user sees (the page checked that)."""
     access = access_for(request.user)
     return {
-        "comments": list(target.comments.select_related("author")),
+        "comments": list(
+            Comment.objects.filter(
+                **{"followup" if isinstance(target, FollowUp) else "recommendation": target}
+            ).select_related("author")
+        ),
         "comment_form": form or CommentForm(),
         "can_comment": not access.is_read_only,
         "can_mark": access.is_secretariat,
