@@ -215,6 +215,12 @@ def send_after_commit() -> None:
 # --- sending -------------------------------------------------------------------------------
 
 
+# In the key of a reminder the secretariat sent with its button: it goes out even if the
+# automatic reminder of that kind already went to the person today (someone decided to send
+# it; the key still holds the day, so pressing twice a day sends nothing twice).
+MANUAL = ":manual:"
+
+
 def _start_of_day(now: datetime.datetime) -> datetime.datetime:
     local = timezone.localtime(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -261,17 +267,16 @@ def notifications_send(*, now: datetime.datetime | None = None) -> int:
     for recipient_id, kind in pending:
         try:
             with transaction.atomic():
+                waiting = Notification.objects.unsent().filter(recipient_id=recipient_id, kind=kind)
                 if (
                     Notification.objects.sent()
                     .filter(recipient_id=recipient_id, kind=kind, sent_at__gte=today_began)
                     .exists()
+                    and not waiting.filter(key__contains=MANUAL).exists()
                 ):
                     continue
                 items = list(
-                    Notification.objects.unsent()
-                    .filter(recipient_id=recipient_id, kind=kind)
-                    .select_for_update(skip_locked=True)
-                    .order_by("created_at", "pk")
+                    waiting.select_for_update(skip_locked=True).order_by("created_at", "pk")
                 )
                 if not items:
                     continue
@@ -451,7 +456,7 @@ def round_remind_now(
             round=round,
             department=department,
             waiting=waiting,
-            key=f"{kind}:{round.pk}:{department.pk}:manual:{today.isoformat()}",
+            key=f"{kind}:{round.pk}:{department.pk}{MANUAL}{today.isoformat()}",
             recipients=case_officers(department) if before else managers(department),
             actor=actor,
             days_left=(round.deadline - today).days,

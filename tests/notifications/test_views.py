@@ -94,3 +94,22 @@ def test_the_secretariat_changes_the_reminder_days(client, plan, secretariat):
     saved = RoundReminderPlan.objects.get(round=plan.round)
     assert (saved.days_before, saved.grace_days) == ("10,2", 3)
     assert client.post(url, {"days_before": "ti", "grace_days": 3}).status_code == 422
+
+
+def test_the_button_sends_even_after_the_automatic_reminder_went_today(
+    client, django_capture_on_commit_callbacks, plan, secretariat, officer
+):
+    """The hourly run reminded the officer this morning; the secretariat's explicit press
+    in the afternoon still goes out at once (and only once)."""
+    from notifications.services import reminders_send
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders_send(today=plan.round.deadline)
+    assert recipients(mail.outbox) == ["officer@example.dk"]
+    client.force_login(secretariat)
+    url = reverse("notifications:round_remind", args=[plan.round.pk])
+    for _press in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(url)
+    assert recipients(mail.outbox) == ["officer@example.dk", "officer@example.dk"]
+    assert not Notification.objects.unsent().exists()
