@@ -187,6 +187,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "collaboration.*",
         "importing.*",
         "reports.*",
+        "notifications.view",
     ],
     GlobalRole.OMBUDSMAN: [
         "recommendations.*",
