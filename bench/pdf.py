@@ -1,6 +1,6 @@
 """Benchmark: the large council's report with our pipeline (WeasyPrint) against headless chromium.
 
-    .venv/bin/python bench/pdf.py [--keep DIR]
+    .venv/bin/python bench/pdf.py [--keep DIR] [--pydyf RUNS]
 
 Builds a synthetic report (60 recommendations, 8 departments, ~300 follow-ups with
 statuses) in a throwaway SQLite database, renders its HTML once, then prints one JSON line
@@ -12,6 +12,10 @@ child, and chromium's whole run (its start-up cannot be separated); "process_sec
 wall time of each engine's child process and "cpu_seconds" its user+system CPU time
 (every process it waited for; chromium's zygote-launched renderers are not among them, so
 its figure is too low and no CPU ratio is printed).
+
+With --pydyf RUNS, chromium is skipped: our pipeline renders the same HTML with
+`reports.pdf.patch_pydyf` applied and without it (`unpatched_pydyf`), interleaved, RUNS times
+each, one child process per render; one JSON line per render, then the ranges.
 """
 
 from __future__ import annotations
@@ -164,15 +168,18 @@ def build_data() -> None:
     )
 
 
-def render_ours(html_path: str, out_path: str) -> None:
+def render_ours(html_path: str, out_path: str, *, unpatched: bool = False) -> None:
     """Child: our pipeline (settings for the static finders only, no database)."""
     setup_django()
-    from reports.pdf import html_to_pdf
+    from contextlib import nullcontext
+
+    from reports.pdf import html_to_pdf, unpatched_pydyf
 
     html = Path(html_path).read_text(encoding="utf-8")
-    start = time.perf_counter()
-    rendered = html_to_pdf(html)
-    seconds = time.perf_counter() - start
+    with unpatched_pydyf() if unpatched else nullcontext():
+        start = time.perf_counter()
+        rendered = html_to_pdf(html)
+        seconds = time.perf_counter() - start
     Path(out_path).write_bytes(rendered.content)
     print(json.dumps({"pages": rendered.pages, "seconds": seconds}))
 
@@ -215,13 +222,15 @@ def main() -> None:
     parser.add_argument("--keep", help="Keep the HTML and PDFs in this folder.")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--ours", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--unpatched", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pydyf", type=int, help="Compare patched and unpatched pydyf.")
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         measure(args.rest)
         return
     if args.ours:
-        render_ours(*args.ours)
+        render_ours(*args.ours, unpatched=args.unpatched)
         return
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="opf-bench-"))
@@ -259,6 +268,12 @@ def main() -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(finders.find(relative), target)
     (static / "report.html").write_text(html.replace('"/static/', '"static/'), encoding="utf-8")
+
+    if args.pydyf:
+        compare_pydyf(html_path, work, args.pydyf)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        return
 
     results = []
     ours_pdf = work / "ours.pdf"
@@ -318,6 +333,33 @@ def main() -> None:
     )
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def compare_pydyf(html_path: Path, work: Path, runs: int) -> None:
+    seen: dict[str, list[dict]] = {"patched": [], "unpatched": []}
+    for _ in range(runs):
+        for variant in seen:
+            out = work / f"{variant}.pdf"
+            command = [sys.executable, __file__, "--ours", str(html_path), str(out)]
+            if variant == "unpatched":
+                command.append("--unpatched")
+            measured = run_measured(command)
+            if measured["returncode"] != 0:
+                sys.exit(f"our renderer failed: {measured['stderr']}")
+            inner = json.loads(measured["stdout"].strip().splitlines()[-1])
+            line = {
+                "pydyf": variant,
+                "pages": inner["pages"],
+                "seconds": round_(inner["seconds"]),
+                "cpu_seconds": round_(measured["cpu_seconds"]),
+                "bytes": out.stat().st_size,
+            }
+            seen[variant].append(line)
+            print(json.dumps(line))
+    for variant, lines in seen.items():
+        seconds = [line["seconds"] for line in lines]
+        summary = {"pydyf": variant, "seconds_min": min(seconds), "seconds_max": max(seconds)}
+        print(json.dumps(summary))
 
 
 def round_(value: float) -> float:

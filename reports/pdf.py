@@ -9,6 +9,7 @@ nothing goes over the network).
 from __future__ import annotations
 
 import gc
+import logging
 import mimetypes
 import multiprocessing
 import signal
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from weasyprint import HTML
@@ -28,6 +30,81 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 BASE_URL = "https://opfoelgning.invalid/"
 PDF_VARIANT = "pdf/ua-1"
 ALLOWED_SUFFIXES = {".css", ".woff", ".woff2", ".ttf", ".otf", ".png", ".jpg", ".svg"}
+
+
+logger = logging.getLogger("opfoelgning.pdf")
+
+# pydyf's internals that `patch_pydyf` replaces were read in this version only.
+PYDYF_PATCHED_VERSION = "0.13.0"
+ZLIB_LEVEL = 6
+_PYDYF_ORIGINALS = {
+    "page_references": pydyf.PDF.__dict__["page_references"],
+    "stream_data": pydyf.Stream.__dict__["data"],
+}
+
+
+def _cached_page_references(self) -> tuple[bytes, ...]:
+    # pydyf rebuilds the tuple of every page's reference on each access, and WeasyPrint's
+    # tagging reads it once per structure element: quadratic in a long report. The tuple is
+    # kept until the Kids array is replaced or grows or shrinks; pydyf and WeasyPrint only
+    # ever extend it (`PDF.add_page`), never rewrite an entry in place.
+    kids = self.pages["Kids"]
+    cached = self.__dict__.get("_opf_page_references")
+    if cached is None or cached[0] is not kids or cached[1] != len(kids):
+        references = _PYDYF_ORIGINALS["page_references"].fget(self)
+        cached = (kids, len(kids), references)
+        self.__dict__["_opf_page_references"] = cached
+    return cached[2]
+
+
+def _stream_data_level_6(self) -> bytes:
+    # pydyf 0.13.0's `Stream.data` with only the zlib level changed (9 → 6): level 9 spends
+    # much more time for a few per cent smaller streams.
+    stream = b"\n".join(pydyf._to_bytes(item) for item in self.stream)
+    extra = pydyf.Dictionary(self.extra.copy())
+    if self.compress:
+        extra["Filter"] = "/FlateDecode"
+        compressobj = pydyf.zlib.compressobj(level=ZLIB_LEVEL)
+        stream = compressobj.compress(stream)
+        stream += compressobj.flush()
+    extra["Length"] = len(stream)
+    return b"\n".join((extra.data, b"stream", stream, b"endstream"))
+
+
+def _set_pydyf(page_references, stream_data) -> None:
+    pydyf.PDF.page_references = page_references
+    pydyf.Stream.data = stream_data
+
+
+def patch_pydyf() -> bool:
+    """Speed-ups for pydyf (see bench/FINDINGS.md, "pydyf"); True when applied.
+
+    Only for the pydyf version they were written against: with any other, pydyf is left
+    untouched and a warning is logged, as its internals may have changed.
+    """
+    if pydyf.__version__ != PYDYF_PATCHED_VERSION:
+        logger.warning(
+            "pydyf %s is not %s: its page references and compression are left unpatched",
+            pydyf.__version__,
+            PYDYF_PATCHED_VERSION,
+        )
+        return False
+    _set_pydyf(property(_cached_page_references), property(_stream_data_level_6))
+    return True
+
+
+@contextmanager
+def unpatched_pydyf() -> Iterator[None]:
+    """pydyf as released for the block (for comparisons and benchmarks; not thread-safe)."""
+    current = (pydyf.PDF.__dict__["page_references"], pydyf.Stream.__dict__["data"])
+    _set_pydyf(_PYDYF_ORIGINALS["page_references"], _PYDYF_ORIGINALS["stream_data"])
+    try:
+        yield
+    finally:
+        _set_pydyf(*current)
+
+
+patch_pydyf()
 
 
 class RefusedURL(ValueError):

@@ -84,3 +84,24 @@ def media_root(settings, tmp_path):
     cache.clear()  # no pending-rendering keys from another test
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def big_report(report_data):
+    """Enough rows for each section to run over several pages."""
+    themes = [factories.ThemeFactory(name=f"Tema {letter}") for letter in "ABCDE"]
+    long_text = "\n".join(
+        f"- Punkt {i}: borgerne skal have et klart svar i tide." for i in range(6)
+    )
+    for number in range(10, 40):
+        rec = factories.RecommendationFactory(
+            report=report_data.report,
+            theme=themes[number % 5],
+            number=number,
+            text=long_text,
+            named=[report_data.boern] if number % 2 else None,
+        )
+        factories.FollowUpFactory(
+            recommendation=rec, department=report_data.boern, action=long_text
+        )
+    return report_data

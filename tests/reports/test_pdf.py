@@ -37,27 +37,6 @@ def has_embedded_file(content: bytes) -> bool:
     return b"/EmbeddedFile" in content or b"root:x:0:0" in content
 
 
-@pytest.fixture
-def big_report(report_data):
-    """Enough rows for each section to run over several pages."""
-    themes = [factories.ThemeFactory(name=f"Tema {letter}") for letter in "ABCDE"]
-    long_text = "\n".join(
-        f"- Punkt {i}: borgerne skal have et klart svar i tide." for i in range(6)
-    )
-    for number in range(10, 40):
-        rec = factories.RecommendationFactory(
-            report=report_data.report,
-            theme=themes[number % 5],
-            number=number,
-            text=long_text,
-            named=[report_data.boern] if number % 2 else None,
-        )
-        factories.FollowUpFactory(
-            recommendation=rec, department=report_data.boern, action=long_text
-        )
-    return report_data
-
-
 def test_report_pdf_structure(big_report, secretariat):
     table = build_table(report=big_report.report, user=secretariat, round=big_report.status_round)
     rendered = report_pdf(table)

@@ -1,0 +1,145 @@
+import io
+import logging
+import zlib
+from collections import Counter
+
+import pydyf
+import pypdf
+
+from reports import pdf
+from reports.pdf import html_to_pdf, patch_pydyf, report_pdf, unpatched_pydyf
+from reports.tables import build_table
+
+
+def reader(content: bytes) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(content))
+
+
+def struct_tags(document: pypdf.PdfReader) -> Counter:
+    """How often each structure type (/S) occurs under /StructTreeRoot, by its page (/Pg)."""
+    page_numbers = {page.indirect_reference.idnum: i for i, page in enumerate(document.pages)}
+    counts: Counter = Counter()
+
+    def walk(node):
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if "/S" in node:
+                page = node.get("/Pg")
+                counts[str(node["/S"]), page_numbers[page.idnum] if page else None] += 1
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(document.trailer["/Root"]["/StructTreeRoot"].get("/K", []))
+    return counts
+
+
+def outline(document: pypdf.PdfReader) -> list:
+    """Bookmark titles with their destination page and nesting."""
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                yield from walk(item, depth + 1)
+            else:
+                yield depth, item.title, document.get_destination_page_number(item)
+
+    return list(walk(document.outline, 0))
+
+
+def links(document: pypdf.PdfReader) -> list:
+    """Every link annotation: its page and its target (a page number or a URI)."""
+    page_numbers = {page.indirect_reference.idnum: i for i, page in enumerate(document.pages)}
+    named = document.named_destinations
+    found = []
+    for number, page in enumerate(document.pages):
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            action = annot.get("/A")
+            action = action.get_object() if action is not None else {}
+            dest = annot.get("/Dest", action.get("/D"))
+            if dest is None:
+                found.append((number, "uri", str(action.get("/URI"))))
+                continue
+            dest = dest.get_object() if hasattr(dest, "get_object") else dest
+            if isinstance(dest, str):
+                target = document.get_destination_page_number(named[dest])
+            else:
+                target = page_numbers[dest[0].idnum]
+            found.append((number, "page", target))
+    return found
+
+
+def test_patched_render_has_the_structure_of_the_unpatched(big_report, secretariat):
+    table = build_table(report=big_report.report, user=secretariat, round=big_report.status_round)
+    patched = report_pdf(table)
+    with unpatched_pydyf():
+        unpatched = report_pdf(table)
+    ours, theirs = reader(patched.content), reader(unpatched.content)
+    assert patched.pages == unpatched.pages == len(ours.pages) == len(theirs.pages) > 6
+    tags = struct_tags(ours)
+    assert tags == struct_tags(theirs)
+    assert sum(tags.values()) > 500
+    assert len({page for _, page in tags}) == patched.pages + 1  # every page, and None
+    assert {"/TD", "/H1", "/Link"} <= {tag for tag, _ in tags}
+    marks = outline(ours)
+    assert marks == outline(theirs)
+    assert len(marks) > 3
+    assert len({page for _, _, page in marks}) > 1
+    found = links(ours)
+    assert found == links(theirs)
+    assert any(kind == "page" for _, kind, _ in found)
+    assert [p.extract_text() for p in ours.pages] == [p.extract_text() for p in theirs.pages]
+
+
+def test_page_references_follow_added_pages():
+    document = pydyf.PDF()
+    first = document.page_references
+    assert first == ()
+    for _ in range(3):
+        page = pydyf.Dictionary({"Type": "/Page"})
+        document.add_page(page)
+        assert document.page_references[-1] == f"{page.number} 0 R".encode()
+    assert document.page_references is document.page_references
+    with unpatched_pydyf():
+        assert document.page_references == pdf._PYDYF_ORIGINALS["page_references"].fget(document)
+    document.pages["Kids"] = pydyf.Array(document.pages["Kids"][:3])
+    assert len(document.page_references) == 1
+
+
+def test_other_pydyf_version_is_left_alone(monkeypatch, caplog):
+    with unpatched_pydyf():
+        monkeypatch.setattr(pydyf, "__version__", "0.99.0")
+        with caplog.at_level(logging.WARNING, logger="opfoelgning.pdf"):
+            assert patch_pydyf() is False
+        assert pydyf.PDF.__dict__["page_references"] is pdf._PYDYF_ORIGINALS["page_references"]
+        assert pydyf.Stream.__dict__["data"] is pdf._PYDYF_ORIGINALS["stream_data"]
+    assert any("0.99.0" in r.getMessage() for r in caplog.records if r.name == "opfoelgning.pdf")
+
+
+def test_installed_pydyf_is_the_patched_version():
+    # A failure here means pydyf was upgraded: re-read its source before moving the guard.
+    assert pydyf.__version__ == pdf.PYDYF_PATCHED_VERSION
+    assert pydyf.PDF.__dict__["page_references"] is not pdf._PYDYF_ORIGINALS["page_references"]
+
+
+def test_streams_are_compressed_at_level_6(monkeypatch):
+    levels = []
+    real = zlib.compressobj
+
+    def spy(*args, **kwargs):
+        levels.append(kwargs.get("level", args[0] if args else None))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(zlib, "compressobj", spy)
+    html = "<html lang='da'><title>t</title><h1>Overskrift</h1><p>Tekst.</p></html>"
+    html_to_pdf(html)
+    assert levels and set(levels) == {6}
+    levels.clear()
+    with unpatched_pydyf():
+        html_to_pdf(html)
+    assert levels and set(levels) == {9}
