@@ -10,7 +10,11 @@ class CollaborationConfig(AppConfig):
 
     def ready(self) -> None:
         from collaboration.parts import followup_part, recommendation_part
-        from core import pageparts
+        from collaboration.services import comments_and_files_move, status_files_move
+        from core import events, pageparts
 
         pageparts.register("followup", followup_part)
         pageparts.register("recommendation", recommendation_part)
+        # A placed line joining a department's follow-up takes its thread and files along.
+        events.on("followup_merging", comments_and_files_move)
+        events.on("status_merging", status_files_move)

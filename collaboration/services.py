@@ -197,3 +197,23 @@ def attachment_remove(*, attachment: Attachment, actor: User) -> Attachment:
     locked.removed_by = actor
     save_tracked(locked, actor=actor, update_fields=["removed_at", "removed_by"])
     return locked
+
+
+def comments_and_files_move(*, followup: FollowUp, into: FollowUp, actor: User) -> None:
+    """Before `followup` is deleted by joining `into` (followup_place), its comments and
+    files move to `into`, each with a history row; run inside the placement's transaction."""
+    for comment in Comment.objects.select_for_update().filter(followup=followup):
+        comment.followup = into
+        comment.version += 1
+        save_tracked(comment, actor=actor, update_fields=["followup", "version"])
+    for attachment in Attachment.objects.select_for_update().filter(followup=followup):
+        attachment.followup = into
+        save_tracked(attachment, actor=actor, update_fields=["followup"])
+
+
+def status_files_move(*, update: StatusUpdate, into: StatusUpdate, actor: User) -> None:
+    """Before the status `update` is deleted because `into` (the department's own status in
+    that round) stands, the files documenting it move to `into`."""
+    for attachment in Attachment.objects.select_for_update().filter(status_update=update):
+        attachment.status_update = into
+        save_tracked(attachment, actor=actor, update_fields=["status_update"])

@@ -18,6 +18,16 @@ The events and their payloads (keyword arguments; model instances as they were s
 | `followup_placed` | followups.services.followup_place | followup, actor |
 | `followup_assigned` | followups.services (assignee set or changed) | followup, actor |
 | `comment_added` | collaboration.services.comment_add | comment, actor, mentioned (users) |
+
+Some work must be done *with* the write, not after it: before followup_place deletes a line
+that joins a department's follow-up, what the apps above hold of it must move along. For
+those, the service calls `run_now(name, **payload)`: the handlers run at once, inside the
+transaction, and a failing one undoes the write.
+
+| name (run_now) | called by followups.services.followup_place | payload |
+| --- | --- | --- |
+| `status_merging` | before a status is deleted | update, into, actor |
+| `followup_merging` | before a follow-up is deleted | followup, into, actor |
 | `attachment_added` | collaboration.services.attachment_add | attachment, actor |
 """
 
@@ -55,6 +65,13 @@ def _run(name: str, handler: Handler, payload: dict[str, Any]) -> None:
         logger.exception(
             "handler %s of event %s failed", getattr(handler, "__name__", handler), name
         )
+
+
+def run_now(name: str, **payload: Any) -> None:
+    """Run the handlers of `name` at once, inside the caller's transaction (errors propagate
+    and undo the write)."""
+    for handler in handlers(name):
+        handler(**payload)
 
 
 def emit(name: str, **payload: Any) -> None:

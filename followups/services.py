@@ -758,12 +758,14 @@ def followup_place(
                 own.text = "\n".join(t for t in (own.text.rstrip(), addition) if t)
                 own.version += 1
                 save_tracked(own, actor=actor)
+            events.run_now("status_merging", update=update, into=own, actor=actor)
             note_actor(update, actor=actor)
             update.delete()
             continue
         update.followup = target
         update.version += 1
         save_tracked(update, actor=actor)
+    events.run_now("followup_merging", followup=followup, into=target, actor=actor)
     note_actor(followup, actor=actor)  # the deletion's history row names who placed it
     followup.delete()
     followup_progress_refresh(followup_ids=[target.pk])

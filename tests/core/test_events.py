@@ -69,3 +69,20 @@ def test_followup_services_emit_their_events(monkeypatch, plan, officer, manager
         ("followup_submitted", f.pk),
         ("followup_approved", f.pk),
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_now_runs_inside_the_transaction_and_its_failure_undoes_it(recorded):
+    from departments.models import Department
+
+    events.run_now("something", x=3)
+    assert recorded == [{"x": 3}]
+
+    def broken(**payload):
+        raise ValueError("boom")
+
+    events.on("failing", broken)
+    with pytest.raises(ValueError), transaction.atomic():
+        Department.objects.create(name="Skal fortrydes", short_name="SF")
+        events.run_now("failing")
+    assert not Department.objects.filter(name="Skal fortrydes").exists()

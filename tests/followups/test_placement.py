@@ -232,3 +232,31 @@ def test_placing_with_a_status_in_the_same_round_keeps_both_texts(
     assert status.status == "done"
     assert status.text == "Skabelonen er i brug.\nIkke vurderet: Det sker mest."
     assert status.history.first().history_user == secretariat
+
+
+def test_comments_and_files_of_a_placed_line_move_with_it(unplaced, secretariat, department):
+    """A line awaiting placement that the secretariat discussed and documented joins the
+    department's own follow-up: its comments and files go along (with history), also a file
+    of a status the department's own status replaces; nothing blocks the placement."""
+    from collaboration.models import Attachment, Comment
+    from tests.factories import AttachmentFactory, CommentFactory
+
+    own = factories.FollowUpFactory(
+        recommendation=unplaced.recommendation, department=department, state="approved"
+    )
+    line_status = unplaced.status_updates.get()
+    factories.StatusUpdateFactory(followup=own, round=line_status.round, status="done", text="Ja")
+    comment = CommentFactory(followup=unplaced, author=secretariat, text="Hvem ejer denne?")
+    on_followup = AttachmentFactory(followup=unplaced, uploaded_by=secretariat)
+    on_status = AttachmentFactory(
+        followup=unplaced, status_update=line_status, uploaded_by=secretariat
+    )
+    result = followup_place(followup=unplaced, department=department, actor=secretariat)
+    assert result == own
+    comment.refresh_from_db()
+    assert comment.followup == own
+    assert comment.history.first().history_user == secretariat
+    assert set(Attachment.objects.filter(followup=own)) == {on_followup, on_status}
+    on_status.refresh_from_db()
+    assert on_status.status_update == own.status_updates.get()
+    assert Comment.objects.filter(followup=own).count() == 1
