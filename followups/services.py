@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from core import events
@@ -696,14 +696,16 @@ def _require_concerned(recommendation: Recommendation, department: Department) -
             raise ServiceError(MSG_NOT_CONCERNED, department=department.name)
 
 
-def _status_addition(own: StatusUpdate, line: StatusUpdate) -> str:
-    """What a placed line's status adds to the department's status in the same round."""
-    text = line.text.strip()
-    if line.status != own.status:
-        label = str(line.get_status_display())
+def status_text_addition(own: StatusUpdate, other: StatusUpdate) -> str:
+    """What `other` (a placed line's status, an imported one) adds to the status `own` that
+    stands in the same round: its text, with its status word where it differs; nothing if
+    `own` says it already."""
+    text = other.text.strip()
+    if other.status != own.status:
+        with translation.override("da"):  # written into the Danish text, as documents say it
+            label = str(other.get_status_display())
         text = f"{label}: {text}" if text else label
-    known = {part.strip() for part in own.text.splitlines()}
-    return "" if not text or text in known else text
+    return "" if not text or text in own.text else text
 
 
 @transaction.atomic
@@ -753,7 +755,7 @@ def followup_place(
         if own is not None:
             # The department's own status in that round stands, and the line's words join
             # its text (with the line's status word where it differs): nothing is dropped.
-            addition = _status_addition(own, update)
+            addition = status_text_addition(own, update)
             if addition:
                 own.text = "\n".join(t for t in (own.text.rstrip(), addition) if t)
                 own.version += 1

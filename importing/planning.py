@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from departments.models import Department, department_children, descendant_ids
 from followups.models import UNPLACED_NAME, ActionStatus, FollowUp, FollowUpRound, StatusUpdate
+from followups.services import status_text_addition
 from importing.parsing import (
     ActionItem,
     Item,
@@ -113,7 +114,8 @@ MSG_DROPPED_WITHOUT_REASON = gettext_lazy(
     "as a free-text status."
 )
 MSG_STATUS_EXISTS = gettext_lazy(
-    "%(where)s: %(department)s already has a status in “%(round)s”; it is kept."
+    "%(where)s: %(department)s already has a status in “%(round)s”; it is kept, and the "
+    "file's words are added to its text."
 )
 
 # The Danish labels of DOMAIN.md, accepted whatever the translation files say.
@@ -243,6 +245,8 @@ class PlannedFollowUp:
     # False when an existing follow-up or status is kept instead.
     create: bool = True
     create_status: bool = False
+    # The file's words for a status the follow-up already has in the round, added to its text.
+    status_addition: str = ""
 
     @property
     def action(self) -> str:
@@ -921,7 +925,10 @@ class _Planner:
             current = current_statuses.get(followup.existing.pk) if followup.existing else None
             if current is not None:
                 followup.create_status = False
-                if (current.status, current.text) != (followup.status, followup.status_text):
+                followup.status_addition = status_text_addition(
+                    current, StatusUpdate(status=followup.status, text=followup.status_text)
+                )
+                if followup.status_addition:
                     self.warn(
                         followup.status_pos,
                         MSG_STATUS_EXISTS,

@@ -23,6 +23,7 @@ from core.errors import ConflictError, ServiceError
 from core.history import save_tracked
 from departments.access import access_for
 from departments.services import department_create
+from followups.models import StatusUpdate
 from followups.services import followup_record, status_update_save
 from importing.models import ImportedDocument
 from importing.parsing import parse_document
@@ -180,6 +181,18 @@ def _apply_recommendation(plan, planned, *, report, themes, actor: User) -> None
                 action=followup_plan.action,
                 actor=actor,
             )
+        if followup_plan.status_addition and plan.status_round is not None:
+            current = StatusUpdate.objects.get(followup=followup, round=plan.status_round)
+            with _at(followup_plan.status_pos):
+                status_update_save(
+                    followup=followup,
+                    round=plan.status_round,
+                    actor=actor,
+                    status=current.status,
+                    text=f"{current.text.rstrip()}\n{followup_plan.status_addition}".strip(),
+                    expected_version=current.version,
+                    reported_on=current.reported_on,
+                )
         if followup_plan.create_status and plan.status_round is not None:
             with _at(followup_plan.status_pos):
                 status_update_save(

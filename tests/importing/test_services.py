@@ -500,3 +500,32 @@ def test_imported_statuses_leave_the_progress_read_model_as_a_full_recomputation
     assert sorted(status for _f, _d, status, _on in after_import) == ["done", "in_progress"]
     followup_progress_refresh()
     assert rows() == after_import
+
+
+def test_a_status_already_in_the_round_keeps_and_gains_the_files_words(secretariat, units):
+    """The department wrote its status in the app; a document later says something else.
+    The app's status stands, the file's words (with its status word) are added to its text,
+    with a warning; importing the same file again adds nothing."""
+    report = factories.AnnualReportFactory(year=2024)
+    factories.RoundFactory(report=report, kind=FollowUpRound.Kind.STATUS)
+    rows = [
+        [ORG],
+        ["Tema", "Anbefaling", "Opfølgning", "Status"],
+        ["Svartider", "Svar hurtigt.", "Ældreområdet: Fast svarskabelon", "Gennemført: Klar."],
+    ]
+    import_commit(actor=secretariat, name="e.xlsx", data=make_xlsx(rows), year=2024)
+    status = StatusUpdate.objects.get()
+    status.text = "Skabelonen er i brug i to teams."
+    status.status = "in_progress"
+    status.save()
+    rows[2][3] = "Gennemført: Alle teams bruger skabelonen."
+    result = import_commit(actor=secretariat, name="e2.xlsx", data=make_xlsx(rows), year=2024)
+    assert any("already has a status" in w for w in result.plan.summary()["warnings"])
+    status = StatusUpdate.objects.get()
+    assert status.status == "in_progress"
+    assert status.text == (
+        "Skabelonen er i brug i to teams.\nGennemført: Alle teams bruger skabelonen."
+    )
+    assert status.history.first().history_user == secretariat
+    import_commit(actor=secretariat, name="e3.xlsx", data=make_xlsx(rows), year=2024)
+    assert StatusUpdate.objects.get().text == status.text
