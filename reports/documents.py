@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -65,11 +66,78 @@ def document_context(
         "prepared": prepared or timezone.localdate(),
         "edition_number": edition_number,
         "status_chart": status_chart(table),
+        "numbered_sections": list(enumerate(table.sections, start=1)),
         "has_markers": any(
             row.marker or any(c.marker for c in row.followups)
             for *_x, row in table.recommendation_rows()
         ),
     }
+
+
+def section_weight(section) -> int:
+    """A section's share of the rendering work: its rows and characters of text, roughly."""
+    weight = 0
+    for group in section.themes:
+        weight += 200 + len(group.name)
+        for row in group.rows:
+            weight += 200 + len(row.text)
+            for cell in row.followups or [None]:
+                if cell is not None:
+                    weight += 200 + len(cell.action) + len(cell.status_text)
+    return weight
+
+
+def split_sections(weights: list[int], parts: int) -> list[range]:
+    """Consecutive runs of sections, at most `parts` of them, as even in weight as can be.
+
+    Sections stay whole (each starts a page, so the parts' pages are the document's pages);
+    a cut goes where the running total is nearest the next even share.
+    """
+    total = sum(weights)
+    cuts, running, start = [], 0, 0
+    for index, weight in enumerate(weights):
+        share = total * (len(cuts) + 1) / parts
+        before, running = running, running + weight
+        if len(cuts) < parts - 1 and index > start and abs(before - share) < abs(running - share):
+            cuts.append(range(start, index))
+            start = index
+    cuts.append(range(start, len(weights)))
+    return [cut for cut in cuts if len(cut)]
+
+
+@dataclass(frozen=True)
+class DocumentParts:
+    """The report as separately renderable HTML documents: the front matter, then runs of
+    sections (reports/pdf_parallel.py renders and merges them)."""
+
+    front: str
+    sections: list[str]
+
+
+def document_parts(
+    table: ReportTable,
+    *,
+    parts: int,
+    prepared: datetime.date | None = None,
+    edition_number: int | None = None,
+) -> DocumentParts:
+    context = document_context(table, prepared=prepared, edition_number=edition_number)
+    numbered = context["numbered_sections"]
+    runs = split_sections([section_weight(s) for _n, s in numbered], parts)
+    with translation.override("da"):
+        front = render_to_string("reports/document/part.html", {**context, "front": True})
+        sections = [
+            render_to_string(
+                "reports/document/part.html",
+                {
+                    **context,
+                    "numbered_sections": numbered[run.start : run.stop],
+                    "part_title": table.report.title,
+                },
+            )
+            for run in runs
+        ]
+    return DocumentParts(front, sections)
 
 
 def document_html(

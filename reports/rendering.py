@@ -9,7 +9,8 @@ in a database-backed worker (`manage.py db_worker`) in production.
   table as of fifteen dates with the same content is one rendering, shared by every user who
   sees that content. A document asked for "as of" a date therefore does not print the date
   (the file name carries it): the same content is the same file.
-- WeasyPrint runs in a child process stopped after REPORT_RENDER_TIMEOUT seconds.
+- WeasyPrint runs in a child process stopped after REPORT_RENDER_TIMEOUT seconds; a large
+  report in REPORT_PDF_PROCESSES of them, merged (`render_pdf`, reports/pdf_parallel.py).
 - Each user may have REPORT_MAX_QUEUED_PER_USER renderings queued (`RenderQueueFull`).
 - The cache (`MEDIA_ROOT/report-cache/`) is pruned to REPORT_CACHE_MAX_AGE seconds and
   REPORT_CACHE_MAX_BYTES after every rendering and by `manage.py prune_report_cache`.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -35,8 +37,8 @@ from core.errors import ServiceError
 from departments.access import system_user, visible_departments
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
-from reports import pdf
-from reports.documents import document_html
+from reports import pdf, pdf_parallel
+from reports.documents import document_html, document_parts
 from reports.models import ReportRendering
 from reports.tables import ReportTable, build_table
 
@@ -171,11 +173,36 @@ def cached_pdf(key: str) -> str | None:
     return name if default_storage.exists(name) else None
 
 
+def renders_in_parts(table: ReportTable, size: ReportSize) -> int:
+    """How many processes lay out the table's sections: REPORT_PDF_PROCESSES for a report of
+    at least REPORT_PDF_PARALLEL_MIN_CELLS rows and follow-ups in more than one section, else
+    1 (one process: for a small report the processes and the merge cost more than they save)."""
+    processes = settings.REPORT_PDF_PROCESSES
+    if processes < 2 or len(table.sections) < 2:
+        return 1
+    return processes if size.cells >= settings.REPORT_PDF_PARALLEL_MIN_CELLS else 1
+
+
 def render_pdf(table: ReportTable, **kwargs) -> pdf.RenderedPDF:
-    """The table's PDF, refused when too large, stopped after REPORT_RENDER_TIMEOUT."""
-    check_size(table)
+    """The table's PDF, refused when too large, stopped after REPORT_RENDER_TIMEOUT.
+
+    A large report is laid out in parallel parts and merged (reports/pdf_parallel.py); should
+    the parts disagree on their page numbers, it is rendered in one process instead, within
+    the same time limit.
+    """
+    size = check_size(table)
+    deadline = time.monotonic() + settings.REPORT_RENDER_TIMEOUT
+    processes = renders_in_parts(table, size)
+    if processes > 1:
+        parts = document_parts(table, parts=processes, **kwargs)
+        try:
+            return pdf_parallel.parts_to_pdf(
+                parts.front, parts.sections, timeout=settings.REPORT_RENDER_TIMEOUT
+            )
+        except pdf_parallel.PagesMismatch as exc:
+            logger.warning("Report PDF rendered in one process: the parts' pages moved (%s)", exc)
     return pdf.html_to_pdf_bounded(
-        document_html(table, **kwargs), timeout=settings.REPORT_RENDER_TIMEOUT
+        document_html(table, **kwargs), timeout=max(deadline - time.monotonic(), 1)
     )
 
 

@@ -278,6 +278,10 @@ DEMO_ALLOWED = False
 REPORT_MAX_CELLS = int(os.environ.get("REPORT_MAX_CELLS", 2_500))
 REPORT_MAX_CHARS = int(os.environ.get("REPORT_MAX_CHARS", 700_000))
 REPORT_RENDER_TIMEOUT = int(os.environ.get("REPORT_RENDER_TIMEOUT", 300))
+# A report of at least REPORT_PDF_PARALLEL_MIN_CELLS rows and follow-ups is laid out in
+# REPORT_PDF_PROCESSES processes (sections split between them) and merged; 1 turns that off.
+REPORT_PDF_PROCESSES = int(os.environ.get("REPORT_PDF_PROCESSES", 2))
+REPORT_PDF_PARALLEL_MIN_CELLS = int(os.environ.get("REPORT_PDF_PARALLEL_MIN_CELLS", 150))
 REPORT_MAX_QUEUED_PER_USER = int(os.environ.get("REPORT_MAX_QUEUED_PER_USER", 3))
 REPORT_CACHE_MAX_AGE = int(os.environ.get("REPORT_CACHE_MAX_AGE", 30 * 24 * 60 * 60))
 REPORT_CACHE_MAX_BYTES = int(os.environ.get("REPORT_CACHE_MAX_BYTES", 500 * 1024 * 1024))

@@ -95,8 +95,8 @@ def test_a_pdf_over_the_size_limit_stops_with_a_danish_message(
     def refuse(*args, **kwargs):
         raise AssertionError("an over-limit report must not be rendered")
 
-    monkeypatch.setattr("reports.management.commands.render_report.html_to_pdf", refuse)
-    monkeypatch.setattr(pdf, "html_to_pdf", refuse)
+    monkeypatch.setattr(pdf, "html_to_pdf_bounded", refuse)
+    monkeypatch.setattr("reports.pdf_parallel.parts_to_pdf", refuse)
     settings.REPORT_MAX_CHARS = 10
     output = tmp_path / "r.pdf"
     with pytest.raises(CommandError, match="Rapporten er for stor til at blive lavet som PDF"):

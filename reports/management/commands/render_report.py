@@ -18,8 +18,8 @@ from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
 from reports import spreadsheets
 from reports.documents import document_html
-from reports.pdf import html_to_pdf
-from reports.rendering import ReportTooLarge, check_size
+from reports.pdf import RenderCrashed, RenderTimeout
+from reports.rendering import ReportTooLarge, render_pdf
 from reports.tables import build_table
 
 FORMATS = (".pdf", ".html", ".xlsx", ".csv")
@@ -96,12 +96,15 @@ class Command(BaseCommand):
             report=report, user=user, round=round, department=department, as_of=as_of
         )
         if extension == ".pdf":
-            # The web's size limit (REPORT_MAX_CELLS, REPORT_MAX_CHARS); spreadsheets have none.
+            # As the web makes it: the size limit (REPORT_MAX_CELLS, REPORT_MAX_CHARS; the
+            # spreadsheets have none), the time limit, and a large report in parallel parts.
             try:
-                check_size(table)
+                rendered = render_pdf(table)
             except ReportTooLarge as exc:
                 raise CommandError(exc.message) from exc
-            output.write_bytes(html_to_pdf(document_html(table)).content)
+            except (RenderTimeout, RenderCrashed) as exc:
+                raise CommandError(f"PDF'en kunne ikke laves: {exc}") from exc
+            output.write_bytes(rendered.content)
         elif extension == ".html":
             output.write_text(document_html(table), encoding="utf-8")
         elif extension == ".xlsx":
