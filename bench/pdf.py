@@ -1,19 +1,32 @@
-"""Benchmark: the large council's report with our pipeline (WeasyPrint) against headless chromium.
+"""Benchmark: the council's report with our pipeline (WeasyPrint, in one process and in
+parallel parts) against headless chromium, at 1x, 2x and 4x the large report.
 
-    .venv/bin/python bench/pdf.py [--keep DIR] [--pydyf RUNS]
+    .venv/bin/python bench/pdf.py [--runs N] [--scales 1,2,4] [--keep DIR] [--no-download]
+    .venv/bin/python bench/pdf.py --pydyf RUNS
 
-Builds a synthetic report (60 recommendations, 8 departments, ~300 follow-ups with
-statuses) in a throwaway SQLite database, renders its HTML once, then prints one JSON line
-per engine {"engine","pages","seconds","process_seconds","peak_rss_mb","bytes"} and a line
-with the ratio ours/chromium. Each engine runs in its own child process; its peak RSS is
-getrusage(RUSAGE_CHILDREN).ru_maxrss seen by a small wrapper process around it (for
-chromium that is its largest single process). "seconds" is the HTML→PDF time inside our
-child, and chromium's whole run (its start-up cannot be separated); "process_seconds" is the
-wall time of each engine's child process and "cpu_seconds" its user+system CPU time
-(every process it waited for; chromium's zygote-launched renderers are not among them, so
-its figure is too low and no CPU ratio is printed).
+Builds synthetic reports in a throwaway SQLite database: at 1x, 60 recommendations over 8
+departments, ~300 follow-ups with statuses (75 pages); 2x and 4x have twice and four times the
+recommendations in the same sections. Each report's HTML (and, for the parallel path, its
+parts: reports.documents.document_parts with REPORT_PDF_PROCESSES) is written once. Then, N
+times (default 5), interleaved (run by run, size by size, engine by engine), each engine
+renders each size in a child process of its own; one JSON line per render:
+{"run","scale","engine","pages","seconds","process_seconds","cpu_seconds","peak_rss_mb","bytes"}.
 
-With --pydyf RUNS, chromium is skipped: our pipeline renders the same HTML with
+- "single": `reports.pdf.html_to_pdf`; "parallel": `reports.pdf_parallel.parts_to_pdf` (it
+  forks its parts from that child). Both children first call `reports.pdf.warm_up()`, as a
+  long-lived worker has done before its first rendering ("warm_up_seconds", not in
+  "seconds"); "seconds" is the HTML-to-PDF time inside the child.
+- "chromium": Debian's chromium, tagged (--export-tagged-pdf) with an outline
+  (--generate-pdf-document-outline); "seconds" is its whole run (its start-up cannot be
+  separated). Its peak RSS is its largest single process; its CPU time misses the zygote's
+  renderers, so no CPU ratio is printed.
+
+Then one line per size and engine with the min, median and max over the runs, the ratios the
+issue sets targets for (single 4x / 1x; parallel 1x / chromium 1x, per run), and, unless
+--no-download, bench/current_report.py's download figures for the current report after a
+change once the debounce has passed (when that module is present).
+
+With --pydyf RUNS, chromium is skipped: our pipeline renders the 1x HTML with
 `reports.pdf.patch_pydyf` applied and without it (`unpatched_pydyf`), interleaved, RUNS times
 each, one child process per render; one JSON line per render, then the ranges.
 """
@@ -46,8 +59,9 @@ def setup_django(sqlite_path: str | None = None) -> None:
     django.setup()
 
 
-def build_data() -> None:
-    """60 recommendations over 8 departments, ~300 follow-ups, a status for each."""
+def build_data(year: int = 2030, scale: int = 1) -> None:
+    """60 x scale recommendations over 8 departments, ~300 x scale follow-ups, each with a
+    status; the departments and themes are shared by the years built in one database."""
     import datetime
 
     from django.contrib.auth import get_user_model
@@ -63,7 +77,7 @@ def build_data() -> None:
         theme_key,
     )
 
-    user = get_user_model().objects.create(username="bench")
+    user, _created = get_user_model().objects.get_or_create(username="bench")
     names = [
         "Beskæftigelsesforvaltningen",
         "Børne- og Ungeforvaltningen",
@@ -75,7 +89,8 @@ def build_data() -> None:
         "Ældreområdet",
     ]
     departments = [
-        Department.objects.create(name=name, short_name=f"D{i}") for i, name in enumerate(names)
+        Department.objects.get_or_create(name=name, short_name=f"D{i}")[0]
+        for i, name in enumerate(names)
     ]
     theme_names = [
         "Svartider",
@@ -89,10 +104,10 @@ def build_data() -> None:
         "Begrundelse",
         "Tilgængelighed",
     ]
-    themes = [Theme.objects.create(name=n, key=theme_key(n)) for n in theme_names]
+    themes = [Theme.objects.get_or_create(name=n, key=theme_key(n))[0] for n in theme_names]
     report = AnnualReport.objects.create(
-        year=2030,
-        title="Borgerrådgiverens årsberetning 2030",
+        year=year,
+        title=f"Borgerrådgiverens årsberetning {year}",
         introduction="Årsberetningen samler borgerrådgiverens anbefalinger.\n"
         "- svartider\n- dialog med borgerne\n- helhed i sagsbehandlingen",
     )
@@ -125,9 +140,9 @@ def build_data() -> None:
     )
     statuses = ["planned", "in_progress", "done", "ongoing", "paused"]
     followups = 0
-    for number in range(1, 61):
+    for number in range(1, 60 * scale + 1):
         theme = themes[number % len(themes)]
-        org_wide = number <= 20
+        org_wide = number <= 20 * scale
         rec = Recommendation.objects.create(
             report=report,
             theme=theme,
@@ -163,25 +178,45 @@ def build_data() -> None:
 
     followup_progress_refresh()  # the status overview page reads the progress read model
     print(
-        f"# synthetic report: 60 recommendations, 8 departments, {followups} follow-ups",
+        f"# synthetic report {year} ({scale}x): {60 * scale} recommendations, 8 departments, "
+        f"{followups} follow-ups",
         file=sys.stderr,
     )
 
 
 def render_ours(html_path: str, out_path: str, *, unpatched: bool = False) -> None:
-    """Child: our pipeline (settings for the static finders only, no database)."""
+    """Child: our pipeline in one process (settings for the static finders only, no
+    database), after the one-time warm-up a long-lived worker has behind it."""
     setup_django()
     from contextlib import nullcontext
 
-    from reports.pdf import html_to_pdf, unpatched_pydyf
+    from reports.pdf import html_to_pdf, unpatched_pydyf, warm_up
 
     html = Path(html_path).read_text(encoding="utf-8")
     with unpatched_pydyf() if unpatched else nullcontext():
         start = time.perf_counter()
+        warm_up()
+        warmed = time.perf_counter()
         rendered = html_to_pdf(html)
-        seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - warmed
     Path(out_path).write_bytes(rendered.content)
-    print(json.dumps({"pages": rendered.pages, "seconds": seconds}))
+    print(json.dumps({"pages": rendered.pages, "seconds": seconds, "warm_up": warmed - start}))
+
+
+def render_parallel(parts_path: str, out_path: str) -> None:
+    """Child: our pipeline in parallel parts (forked from here), after the same warm-up."""
+    setup_django()
+    from reports.pdf import warm_up
+    from reports.pdf_parallel import parts_to_pdf
+
+    parts = json.loads(Path(parts_path).read_text(encoding="utf-8"))
+    start = time.perf_counter()
+    warm_up()
+    warmed = time.perf_counter()
+    rendered = parts_to_pdf(parts["front"], parts["sections"], timeout=600)
+    seconds = time.perf_counter() - warmed
+    Path(out_path).write_bytes(rendered.content)
+    print(json.dumps({"pages": rendered.pages, "seconds": seconds, "warm_up": warmed - start}))
 
 
 def measure(command: list[str]) -> None:
@@ -211,50 +246,49 @@ def run_measured(command: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def count_pages(path: Path) -> int:
-    import pypdf
+def pdf_facts(path: Path) -> dict:
+    """Pages, whether tagged, bookmarks, and qpdf's check (libqpdf through pikepdf)."""
+    import pikepdf
 
-    return len(pypdf.PdfReader(str(path)).pages)
+    with pikepdf.open(path) as document:
+        with document.open_outline() as outline:
+            bookmarks = sum(1 for _ in _walk(outline.root))
+        return {
+            "pages": len(document.pages),
+            "tagged": "/StructTreeRoot" in document.Root,
+            "bookmarks": bookmarks,
+            "qpdf_check": "ok" if not document.check_pdf_syntax() else "problems",
+        }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--keep", help="Keep the HTML and PDFs in this folder.")
-    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--ours", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--unpatched", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--pydyf", type=int, help="Compare patched and unpatched pydyf.")
-    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.measure:
-        measure(args.rest)
-        return
-    if args.ours:
-        render_ours(*args.ours, unpatched=args.unpatched)
-        return
+def _walk(items):
+    for item in items:
+        yield item
+        yield from _walk(item.children)
 
-    work = Path(args.keep or tempfile.mkdtemp(prefix="opf-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    db = work / "bench.sqlite3"
-    db.unlink(missing_ok=True)
-    setup_django(str(db))
+
+def prepare(work: Path, year: int, scale: int) -> dict:
+    """The report's HTML, its parts and chromium's copy of it with the static files."""
+    from django.conf import settings
     from django.contrib.staticfiles import finders
-    from django.core.management import call_command
     from django.db import transaction
 
-    call_command("migrate", verbosity=0)
-    with transaction.atomic():
-        build_data()
     from departments.access import system_user
     from recommendations.models import AnnualReport
-    from reports.documents import document_html
+    from reports.documents import document_html, document_parts
     from reports.tables import build_table
 
-    report = AnnualReport.objects.get(year=2030)
+    with transaction.atomic():
+        build_data(year, scale)
+    report = AnnualReport.objects.get(year=year)
     round = report.rounds.get(name="Status 2032")
-    html = document_html(build_table(report=report, user=system_user(), round=round))
-    html_path = work / "report.html"
+    table = build_table(report=report, user=system_user(), round=round)
+    html = document_html(table)
+    html_path = work / f"report-{scale}x.html"
     html_path.write_text(html, encoding="utf-8")
+    parts = document_parts(table, parts=settings.REPORT_PDF_PROCESSES)
+    parts_path = work / f"parts-{scale}x.json"
+    parts_path.write_text(json.dumps({"front": parts.front, "sections": parts.sections}))
     # The same HTML for chromium, reading the same static files from a folder beside it.
     static = work / "site"
     for relative in [
@@ -267,72 +301,178 @@ def main() -> None:
         target = static / "static" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(finders.find(relative), target)
-    (static / "report.html").write_text(html.replace('"/static/', '"static/'), encoding="utf-8")
+    site_html = static / f"report-{scale}x.html"
+    site_html.write_text(html.replace('"/static/', '"static/'), encoding="utf-8")
+    return {
+        "html": html_path,
+        "parts": parts_path,
+        "site": site_html,
+        "pieces": len(parts.sections),
+    }
 
-    if args.pydyf:
-        compare_pydyf(html_path, work, args.pydyf)
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+
+def run_engine(engine: str, prepared: dict, work: Path, scale: int) -> dict:
+    out = work / f"{engine}-{scale}x.pdf"
+    out.unlink(missing_ok=True)
+    if engine == "chromium":
+        measured = run_measured(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+                "--export-tagged-pdf",
+                "--generate-pdf-document-outline",
+                f"--user-data-dir={work / 'chromium-profile'}",
+                f"--print-to-pdf={out}",
+                prepared["site"].as_uri(),
+            ]
+        )
+        if not out.exists():
+            sys.exit(f"chromium failed: {measured['stderr']}")
+        inner = {"seconds": measured["process_seconds"], "warm_up": None}
+    else:
+        flag, source = (
+            ("--ours", prepared["html"])
+            if engine == "single"
+            else (
+                "--parallel",
+                prepared["parts"],
+            )
+        )
+        measured = run_measured([sys.executable, __file__, flag, str(source), str(out)])
+        if measured["returncode"] != 0:
+            sys.exit(f"our {engine} renderer failed: {measured['stderr']}")
+        inner = json.loads(measured["stdout"].strip().splitlines()[-1])
+    facts = pdf_facts(out)
+    return {
+        "scale": scale,
+        "engine": engine,
+        **facts,
+        "seconds": round_(inner["seconds"]),
+        "warm_up_seconds": round_(inner["warm_up"]) if inner["warm_up"] is not None else None,
+        "process_seconds": round_(measured["process_seconds"]),
+        "cpu_seconds": round_(measured["cpu_seconds"]),
+        "peak_rss_mb": round_(measured["peak_rss_mb"]),
+        "bytes": out.stat().st_size,
+    }
+
+
+ENGINES = ("single", "parallel", "chromium")
+
+
+def summarise(lines: list[dict], scales: list[int]) -> None:
+    import statistics
+
+    def seconds(scale, engine):
+        return [x["seconds"] for x in lines if x["scale"] == scale and x["engine"] == engine]
+
+    for scale in scales:
+        for engine in ENGINES:
+            values = seconds(scale, engine)
+            print(
+                json.dumps(
+                    {
+                        "summary": f"{scale}x {engine}",
+                        "runs": len(values),
+                        "seconds_min": min(values),
+                        "seconds_median": round_(statistics.median(values)),
+                        "seconds_max": max(values),
+                    }
+                )
+            )
+    targets = {}
+    if 1 in scales and 4 in scales:
+        one, four = seconds(1, "single"), seconds(4, "single")
+        per_run = [b / a for a, b in zip(one, four, strict=True)]
+        targets["single_4x_over_1x"] = [round_(min(per_run)), round_(max(per_run))]
+        targets["single_4x_over_1x_target"] = "<= 4.2"
+    if 1 in scales:
+        ours, theirs = seconds(1, "parallel"), seconds(1, "chromium")
+        per_run = [a / b for a, b in zip(ours, theirs, strict=True)]
+        targets["parallel_1x_over_chromium_1x"] = [round_(min(per_run)), round_(max(per_run))]
+        targets["parallel_1x_over_chromium_1x_target"] = "<= 2.0"
+        targets["parallel_1x_seconds"] = [min(ours), max(ours)]
+        targets["parallel_1x_seconds_target"] = "<= 2.2"
+        single = seconds(1, "single")
+        per_run = [a / b for a, b in zip(single, ours, strict=True)]
+        targets["single_1x_over_parallel_1x"] = [round_(min(per_run)), round_(max(per_run))]
+    print(json.dumps({"targets": targets}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keep", help="Keep the HTML and PDFs in this folder.")
+    parser.add_argument("--runs", type=int, default=5, help="Interleaved runs (default 5).")
+    parser.add_argument("--scales", default="1,2,4", help="Report sizes (default 1,2,4).")
+    parser.add_argument("--no-download", action="store_true", help="Skip the download figures.")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--ours", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--parallel", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--unpatched", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--pydyf", type=int, help="Compare patched and unpatched pydyf.")
+    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        measure(args.rest)
+        return
+    if args.ours:
+        render_ours(*args.ours, unpatched=args.unpatched)
+        return
+    if args.parallel:
+        render_parallel(*args.parallel)
         return
 
-    results = []
-    ours_pdf = work / "ours.pdf"
-    ours = run_measured([sys.executable, __file__, "--ours", str(html_path), str(ours_pdf)])
-    if ours["returncode"] != 0:
-        sys.exit(f"our renderer failed: {ours['stderr']}")
-    inner = json.loads(ours["stdout"].strip().splitlines()[-1])
-    results.append(
-        {
-            "engine": "weasyprint",
-            "pages": inner["pages"],
-            "seconds": round_(inner["seconds"]),
-            "process_seconds": round_(ours["process_seconds"]),
-            "cpu_seconds": round_(ours["cpu_seconds"]),
-            "peak_rss_mb": round_(ours["peak_rss_mb"]),
-            "bytes": ours_pdf.stat().st_size,
-        }
-    )
-    chromium_pdf = work / "chromium.pdf"
-    chrome = run_measured(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-pdf-header-footer",
-            f"--user-data-dir={work / 'chromium-profile'}",
-            f"--print-to-pdf={chromium_pdf}",
-            (static / "report.html").as_uri(),
-        ]
-    )
-    if not chromium_pdf.exists():
-        sys.exit(f"chromium failed: {chrome['stderr']}")
-    results.append(
-        {
-            "engine": "chromium",
-            "pages": count_pages(chromium_pdf),
-            "seconds": round_(chrome["process_seconds"]),
-            "process_seconds": round_(chrome["process_seconds"]),
-            "cpu_seconds": round_(chrome["cpu_seconds"]),
-            "peak_rss_mb": round_(chrome["peak_rss_mb"]),
-            "bytes": chromium_pdf.stat().st_size,
-        }
-    )
-    for line in results:
-        print(json.dumps(line))
-    print(
-        json.dumps(
-            {
-                "ratio_ours_to_chromium": round_(results[0]["seconds"] / results[1]["seconds"]),
-                "ratio_process": round_(
-                    results[0]["process_seconds"] / results[1]["process_seconds"]
-                ),
-                "targets": "seconds <= 1.5x chromium and <= 5 s",
-            }
+    work = Path(args.keep or tempfile.mkdtemp(prefix="opf-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "bench.sqlite3"
+    db.unlink(missing_ok=True)
+    setup_django(str(db))
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    scales = [1] if args.pydyf else [int(x) for x in args.scales.split(",")]
+    prepared = {scale: prepare(work, 2030 + i, scale) for i, scale in enumerate(scales)}
+    if args.pydyf:
+        compare_pydyf(prepared[1]["html"], work, args.pydyf)
+    else:
+        from django.conf import settings
+
+        print(
+            json.dumps(
+                {
+                    "processes": settings.REPORT_PDF_PROCESSES,
+                    "parts": {f"{s}x": p["pieces"] for s, p in prepared.items()},
+                    "cores": os.cpu_count(),
+                    "load_average": os.getloadavg(),
+                }
+            )
         )
-    )
+        lines = []
+        for run in range(1, args.runs + 1):
+            for scale in scales:
+                for engine in ENGINES:
+                    line = {"run": run, **run_engine(engine, prepared[scale], work, scale)}
+                    lines.append(line)
+                    print(json.dumps(line), flush=True)
+        summarise(lines, scales)
+        print(json.dumps({"load_average_after": os.getloadavg()}))
+        if not args.no_download:
+            download_figures(args.runs)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def download_figures(runs: int) -> None:
+    """bench/current_report.py's figures: the current report downloaded after a change."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        from current_report import measure_current_download
+    except ImportError:
+        print(json.dumps({"download": "bench/current_report.py is not there"}))
+        return
+    print(json.dumps({"download": measure_current_download(runs)}))
 
 
 def compare_pydyf(html_path: Path, work: Path, runs: int) -> None:

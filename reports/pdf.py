@@ -1,4 +1,4 @@
-"""PDF rendering: the only module that imports WeasyPrint.
+"""PDF rendering: with reports/pdf_parallel.py, the only modules that import WeasyPrint.
 
 WeasyPrint renders only HTML produced from our own templates, and fetches resources through
 `StaticOnlyFetcher`, which serves our static files from disk and refuses everything else
@@ -205,6 +205,24 @@ def html_to_pdf(html: str, *, fetcher: StaticOnlyFetcher | None = None) -> Rende
     return RenderedPDF(content, len(document.pages), fetcher.fetched, fetcher.refused)
 
 
+WARM_UP_HTML = (
+    '<html lang="da"><head><title>-</title><link rel="stylesheet" '
+    'href="/static/css/report-document.css"></head><body class="report-document">'
+    "<h1>Æ</h1><p><strong>ø</strong> <em>å</em></p></body></html>"
+)
+_warm = False
+
+
+def warm_up() -> None:
+    """Render a tiny document once per process, so that the children forked for renderings
+    start with WeasyPrint's one-time costs paid (cffi's type declarations, fontconfig, the
+    user-agent style sheets): about 0.15 s of every child's time otherwise."""
+    global _warm
+    if not _warm:
+        html_to_pdf(WARM_UP_HTML)
+        _warm = True
+
+
 class RenderTimeout(Exception):
     """The rendering ran longer than allowed and was stopped."""
 
@@ -235,6 +253,7 @@ def html_to_pdf_bounded(html: str, *, timeout: float) -> RenderedPDF:
     static finders loaded; it uses no database connection. Raises RenderTimeout or
     RenderCrashed.
     """
+    warm_up()
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_render_child, args=(html, sender), daemon=True)

@@ -210,6 +210,7 @@ def parts_to_pdf(front: str, sections: list[str], *, timeout: float) -> pdf.Rend
     tagged PDF, each part in a forked process. Raises RenderTimeout, RenderCrashed or
     PagesMismatch (the caller renders in one process then)."""
     deadline = time.monotonic() + timeout
+    pdf.warm_up()
     parts = _Parts(front, sections)
     try:
         paginated = parts.gather(deadline)
