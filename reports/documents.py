@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -94,7 +95,8 @@ def split_sections(weights: list[int], parts: int) -> list[range]:
     a cut goes where the running total is nearest the next even share.
     """
     total = sum(weights)
-    cuts, running, start = [], 0, 0
+    cuts: list[range] = []
+    running, start = 0, 0
     for index, weight in enumerate(weights):
         share = total * (len(cuts) + 1) / parts
         before, running = running, running + weight
@@ -111,7 +113,7 @@ class DocumentParts:
     sections (reports/pdf_parallel.py renders and merges them)."""
 
     front: str
-    sections: list[str]
+    sections: Sequence[str]
 
 
 def document_parts(

@@ -48,7 +48,7 @@ def merge_parts(parts: list[bytes]) -> bytes:
     return out.getvalue()
 
 
-def _pairs(array: Array) -> Iterator[tuple[Object, Object]]:
+def _pairs(array: Object) -> Iterator[tuple[Object, Object]]:
     items = list(array)
     return zip(items[0::2], items[1::2], strict=True)
 

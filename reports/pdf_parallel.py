@@ -26,7 +26,7 @@ import multiprocessing
 import re
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 
 import weasyprint.layout
@@ -160,7 +160,7 @@ def _child(target: Callable[[str, Connection], None], html: str, conn: Connectio
 class _Parts:
     """The forked children and the parent's ends of their pipes."""
 
-    def __init__(self, front: str, sections: list[str]) -> None:
+    def __init__(self, front: str, sections: Sequence[str]) -> None:
         context = multiprocessing.get_context("fork")
         self.conns: list[Connection] = []
         self.children = []
@@ -181,10 +181,10 @@ class _Parts:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise pdf.RenderTimeout("The parallel rendering took too long")
-            for conn in wait(list(waiting.values()), timeout=remaining):
-                index = next(i for i, c in waiting.items() if c is conn)
+            for ready in wait(list(waiting.values()), timeout=remaining):
+                index = next(i for i, c in waiting.items() if c is ready)
                 try:
-                    message = conn.recv()
+                    message: tuple = waiting[index].recv()
                 except EOFError as exc:
                     code = self.children[index].exitcode
                     raise pdf.RenderCrashed(f"Part {index} ended ({code})") from exc
@@ -205,7 +205,7 @@ class _Parts:
             conn.close()
 
 
-def parts_to_pdf(front: str, sections: list[str], *, timeout: float) -> pdf.RenderedPDF:
+def parts_to_pdf(front: str, sections: Sequence[str], *, timeout: float) -> pdf.RenderedPDF:
     """The front matter and the runs of sections (reports.documents.document_parts) as one
     tagged PDF, each part in a forked process. Raises RenderTimeout, RenderCrashed or
     PagesMismatch (the caller renders in one process then)."""

@@ -227,3 +227,25 @@ def test_a_slow_part_is_stopped(table, monkeypatch):
 )
 def test_sections_are_split_into_runs_of_even_weight(weights, parts, expected):
     assert [(r.start, r.stop) for r in split_sections(weights, parts)] == expected
+
+
+def test_parts_fetch_nothing_but_our_static_files():
+    front = '<html lang="da"><title>t</title><body><h1>Forside</h1></body></html>'
+    section = (
+        '<html lang="da"><title>t</title><body><section><h2 id="section-1">Afsnit</h2>'
+        '<img src="https://example.com/x.png" alt=""><img src="file:///etc/passwd" alt="">'
+        "</section></body></html>"
+    )
+    rendered = pdf_parallel.parts_to_pdf(front, [section], timeout=60)
+    assert rendered.pages == 2
+    assert sorted(rendered.refused) == ["file:///etc/passwd", "https://example.com/x.png"]
+    assert reader(rendered.content).pages[1].extract_text().strip().startswith("Afsnit")
+
+
+def test_warm_up_renders_once_per_process(monkeypatch):
+    calls = []
+    monkeypatch.setattr(pdf, "_warm", False)
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: calls.append(html))
+    pdf.warm_up()
+    pdf.warm_up()
+    assert calls == [pdf.WARM_UP_HTML]
