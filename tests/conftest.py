@@ -1,4 +1,5 @@
 import os
+import shutil
 
 import pytest
 from django.db import connection
@@ -21,6 +22,8 @@ def pytest_collection_modifyitems(config, items):
     chromium = os.path.exists("/usr/bin/chromium")
     if _env("REQUIRE_BROWSER") and not chromium:
         pytest.exit("REQUIRE_BROWSER=1 but /usr/bin/chromium is missing", 3)
+    if _env("REQUIRE_QPDF") and not shutil.which("qpdf"):
+        pytest.exit("REQUIRE_QPDF=1 but Debian's qpdf is missing", 3)
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))

@@ -142,6 +142,7 @@ def test_merged_file_is_one_well_formed_pdf_ua_document(table, single, tmp_path)
             for font in page.obj.Resources.Font.values():
                 subsets.setdefault(str(font.BaseFont), set()).add(font.objgen)
         assert all(len(objects) == 1 for objects in subsets.values())
+    # The command as well where Debian's qpdf is installed (CI: REQUIRE_QPDF=1).
     if shutil.which("qpdf"):
         path = tmp_path / "merged.pdf"
         path.write_bytes(content)
