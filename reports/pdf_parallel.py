@@ -220,6 +220,11 @@ def parts_to_pdf(front: str, sections: Sequence[str], *, timeout: float) -> pdf.
         numbers: dict[int, int] = {}
         for offset, message in zip(offsets, paginated, strict=True):
             numbers.update({n: offset + index + 1 for n, index in message[2].items()})
+        wanted = {int(n) for n in PAGE_PLACEHOLDER.findall(front)}
+        if not wanted <= numbers.keys():
+            raise PagesMismatch(
+                f"No first page found for sections {sorted(wanted - numbers.keys())}"
+            )
         for offset, conn in zip(offsets, parts.conns, strict=True):
             conn.send(("go", offset, total, numbers))
         done = parts.gather(deadline)

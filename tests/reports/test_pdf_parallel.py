@@ -250,3 +250,13 @@ def test_warm_up_renders_once_per_process(monkeypatch):
     pdf.warm_up()
     pdf.warm_up()
     assert calls == [pdf.WARM_UP_HTML]
+
+
+def test_a_section_start_not_found_falls_back_to_one_process(
+    table, single, parallel, monkeypatch, caplog
+):
+    monkeypatch.setattr(pdf_parallel, "section_starts", lambda pages: {})
+    with caplog.at_level("WARNING", logger="reports.rendering"):
+        rendered = rendering.render_pdf(table)
+    assert "No first page found for sections [1, 2, 3]" in caplog.text
+    assert rendered.pages == single.pages
