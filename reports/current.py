@@ -41,6 +41,7 @@ reports of the years due (or all) at once, on any backend.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import uuid
 from dataclasses import dataclass, field
@@ -217,15 +218,38 @@ def _pending_changes() -> ReportChanges | None:
     return None
 
 
+@functools.cache
+def _traced() -> frozenset[type]:
+    """The models whose rows the council's report shows (or names, as a comment's author)."""
+    return frozenset(
+        {
+            AnnualReport,
+            Recommendation,
+            RecommendationDepartment,
+            Theme,
+            FollowUpRound,
+            FollowUp,
+            StatusUpdate,
+            Comment,
+            Attachment,
+            Department,
+            get_user_model(),
+        }
+    )
+
+
 def history_recorded(sender, instance, history_instance, **kwargs) -> None:
     """simple-history's post_create_historical_record: note what the row touched; the
     years are marked once, after the commit. Nothing is written here."""
+    model = type(instance)._meta.concrete_model
+    if model not in _traced():
+        return  # memberships, date moves, editions, imported files: not in the report
     changes = _pending_changes()
     if changes is None:
         changes = ReportChanges()
         # robust: a mark that fails (logged) must not turn a committed save into an error.
         transaction.on_commit(changes.flush, robust=True)
-    changes.note(type(instance)._meta.concrete_model, history_instance)
+    changes.note(model, history_instance)
 
 
 # --- the debounce and the worker's task chain -----------------------------------------------
