@@ -8,6 +8,7 @@ never the other way round.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -82,6 +83,22 @@ class Access:
         """None means every department."""
         return None if self.sees_everything else self.member_of
 
+    @property
+    def audience(self) -> str:
+        """Everything this user may see, in one word: users with the same audience see the
+        same rows everywhere (the rules below read only `is_read_only` and
+        `visible_department_ids`), so one report rendered for one of them may be given to
+        the others, and never to a user of another audience.
+
+        "all": the secretariat, the ombudsman's office, superusers, the system reader;
+        "published": council members; otherwise the departments seen, as a digest."""
+        rounds = "published" if self.is_read_only else "all"
+        ids = self.visible_department_ids()
+        if ids is None:
+            return rounds
+        digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()
+        return f"{rounds}:{digest[:40]}"
+
     def can_see_department(self, department_id: int) -> bool:
         return self.sees_everything or department_id in self.member_of
 
@@ -94,6 +111,7 @@ class Access:
 
 NO_ACCESS = Access(frozenset(), False, frozenset(), frozenset())
 SYSTEM_ACCESS = Access(frozenset(), True, frozenset(), frozenset())
+COUNCIL_ACCESS = Access(frozenset({GlobalRole.COUNCIL}), False, frozenset(), frozenset())
 # The attribute of a user object that holds its Access for the rest of the request.
 _CACHE_ATTR = "_opf_access"
 
@@ -105,6 +123,16 @@ def system_user():
 
     user = get_user_model()(username="system", is_active=True, is_superuser=True)
     setattr(user, _CACHE_ATTR, SYSTEM_ACCESS)
+    return user
+
+
+def council_reader():
+    """An unsaved user that reads as every council member does (published rounds, every
+    department), for background work done for all of them (the current reports)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model()(username="council-reader", is_active=True)
+    setattr(user, _CACHE_ATTR, COUNCIL_ACCESS)
     return user
 
 

@@ -3,7 +3,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import run_action
-from reports.models import EditionRendering, ReportEdition, ReportRendering
+from reports.models import (
+    EditionRendering,
+    LatestRendering,
+    ReportEdition,
+    ReportRefresh,
+    ReportRendering,
+)
 from reports.services import edition_retry
 
 
@@ -60,6 +66,42 @@ class ReportRenderingAdmin(admin.ModelAdmin):
     list_select_related = ["requested_by"]
     list_filter = ["state"]
     readonly_fields = [f.name for f in ReportRendering._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportRefresh)
+class ReportRefreshAdmin(admin.ModelAdmin):
+    """Each year's current reports: the latest change, when they are due, the last pass."""
+
+    list_display = ["year", "changed_at", "due_at", "chain_token", "covered_at", "rendered_at"]
+    readonly_fields = [f.name for f in ReportRefresh._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LatestRendering)
+class LatestRenderingAdmin(admin.ModelAdmin):
+    """The latest stored PDF of each report variant and audience (operational data)."""
+
+    list_display = ["slot", "year", "round", "department", "audience", "data_at", "rendered_at"]
+    list_select_related = ["round__report", "department"]
+    list_filter = ["year", "audience"]
+    readonly_fields = [f.name for f in LatestRendering._meta.fields]
 
     def has_add_permission(self, request):
         return False

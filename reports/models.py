@@ -287,3 +287,117 @@ class EditionRendering(models.Model):
         limit = settings.REPORT_RENDER_TIMEOUT * max(settings.REPORT_EDITION_MAX_ATTEMPTS, 1)
         age = timezone.now() - self.updated_at
         return age > datetime.timedelta(seconds=limit + QUEUE_PATIENCE)
+
+
+class ReportRefresh(models.Model):
+    """A year's current reports, to be rendered again after its latest change (the debounce).
+
+    Derived operational data: one row per annual report year, written after each committed
+    change to the year's data (`reports.current`). `due_at` moves on with every change; the
+    worker's task chain (`chain_token`) renders the year's current reports once it has passed.
+    """
+
+    year = models.PositiveIntegerField(
+        _("year"), unique=True, help_text=_("The annual report's year.")
+    )
+    changed_at = models.DateTimeField(
+        _("changed at"), help_text=_("When the latest change to the year's data was committed.")
+    )
+    due_at = models.DateTimeField(
+        _("due at"),
+        help_text=_("When the current reports are rendered: the latest change plus the delay."),
+    )
+    chain_token = models.CharField(
+        _("task chain"),
+        max_length=32,
+        blank=True,
+        help_text=_("The worker's task chain for the year; empty when none is waiting."),
+    )
+    chain_until = models.DateTimeField(
+        _("chain expected until"),
+        null=True,
+        blank=True,
+        help_text=_("After this, a chain that has not finished counts as lost."),
+    )
+    covered_at = models.DateTimeField(
+        _("covered up to"),
+        null=True,
+        blank=True,
+        help_text=_("The change the latest rendering pass started from."),
+    )
+    rendered_at = models.DateTimeField(
+        _("rendered at"), null=True, blank=True, help_text=_("When the latest pass finished.")
+    )
+
+    class Meta:
+        verbose_name = _("current report refresh")
+        verbose_name_plural = _("current report refreshes")
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    def chain_alive(self, now: datetime.datetime) -> bool:
+        return bool(self.chain_token) and (self.chain_until is None or self.chain_until > now)
+
+
+class LatestRendering(models.Model):
+    """The newest stored PDF of one undated report (a year, round and department) as one
+    audience sees it (`Access.audience`).
+
+    While a newer version is being made, users of exactly this audience may download it as
+    the previous version; never users of another audience. Derived operational data.
+    """
+
+    slot = models.CharField(
+        _("variant"),
+        max_length=100,
+        unique=True,
+        help_text=_("Year, round, department and audience, in one key."),
+    )
+    year = models.PositiveIntegerField(_("year"), help_text=_("The annual report's year."))
+    round = models.ForeignKey(
+        FollowUpRound,
+        verbose_name=_("round"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Statuses as of this round; empty for the newest status."),
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for the whole organisation."),
+    )
+    audience = models.CharField(
+        _("audience"),
+        max_length=60,
+        help_text=_("Who sees exactly this content: all, published, or a set of departments."),
+    )
+    key = models.CharField(
+        _("content key"), max_length=64, help_text=_("The stored PDF's content key.")
+    )
+    file = models.CharField(_("file"), max_length=200, help_text=_("The PDF in the cache."))
+    data_at = models.DateTimeField(
+        _("data from"), help_text=_("The moment the data in the PDF was read.")
+    )
+    rendered_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("latest rendering")
+        verbose_name_plural = _("latest renderings")
+        ordering = ["-year", "slot"]
+
+    def __str__(self) -> str:
+        return self.slot
+
+    @staticmethod
+    def slot_for(
+        *, year: int, round_id: int | None, department_id: int | None, audience: str
+    ) -> str:
+        return f"{year}:{round_id or '-'}:{department_id or '-'}:{audience}"

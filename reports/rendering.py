@@ -14,6 +14,9 @@ in a database-backed worker (`manage.py db_worker`) in production.
 - Each user may have REPORT_MAX_QUEUED_PER_USER renderings queued (`RenderQueueFull`).
 - The cache (`MEDIA_ROOT/report-cache/`) is pruned to REPORT_CACHE_MAX_AGE seconds and
   REPORT_CACHE_MAX_BYTES after every rendering and by `manage.py prune_report_cache`.
+- Every rendering of an undated report is recorded as the latest of its variant (year,
+  round, department) for its audience (`LatestRendering`); while a newer version is being
+  made, users of exactly that audience may download it as the previous version.
 """
 
 from __future__ import annotations
@@ -34,12 +37,12 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from core.errors import ServiceError
-from departments.access import system_user, visible_departments
+from departments.access import access_for, system_user, visible_departments
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
 from reports import pdf, pdf_parallel
 from reports.documents import document_html, document_parts
-from reports.models import ReportRendering
+from reports.models import LatestRendering, ReportRendering
 from reports.tables import ReportTable, build_table
 
 logger = logging.getLogger(__name__)
@@ -221,6 +224,61 @@ def render_to_cache(table: ReportTable) -> str:
     return name
 
 
+# --- the latest rendering of each variant ------------------------------------------------
+
+
+def latest_rendering_record(
+    *, table: ReportTable, audience: str, key: str, file: str, data_at: datetime.datetime
+) -> None:
+    """Record `file` as the latest stored PDF of the table's variant for `audience`, unless a
+    rendering of newer data is recorded already (renderings may finish out of order)."""
+    if table.as_of is not None:
+        return  # a dated report does not go stale: it is not a variant with a latest one
+    round_id = table.round.pk if table.round else None
+    department_id = table.department.pk if table.department else None
+    slot = LatestRendering.slot_for(
+        year=table.report.year, round_id=round_id, department_id=department_id, audience=audience
+    )
+    values = {"key": key, "file": file, "data_at": data_at}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                latest, created = LatestRendering.objects.get_or_create(
+                    slot=slot,
+                    defaults={
+                        "year": table.report.year,
+                        "round_id": round_id,
+                        "department_id": department_id,
+                        "audience": audience,
+                        **values,
+                    },
+                )
+        except IntegrityError:  # recorded by a concurrent rendering meanwhile
+            created = False
+        if created:
+            return
+        latest = LatestRendering.objects.select_for_update().get(slot=slot)
+        if latest.data_at > data_at:
+            return
+        for name, value in values.items():
+            setattr(latest, name, value)
+        latest.save()
+
+
+def previous_rendering(
+    *, year: int, round_id: int | None, department_id: int | None, audience: str, key: str
+) -> LatestRendering | None:
+    """The stored PDF of the same variant for exactly this audience, if it is not the one
+    of content `key` (the current one) and its file is still in the cache."""
+    slot = LatestRendering.slot_for(
+        year=year, round_id=round_id, department_id=department_id, audience=audience
+    )
+    latest = LatestRendering.objects.filter(slot=slot).first()
+    if latest is None or latest.key == key or not default_storage.exists(latest.file):
+        return None
+    return latest
+
+
 @dataclass(frozen=True)
 class PruneResult:
     deleted: int
@@ -318,6 +376,39 @@ def pdf_request(*, table: ReportTable, params: ReportRequest, user) -> PdfOutcom
     return PdfOutcome(key, cached_pdf(key))
 
 
+def rendering_claim(*, key: str, year: int, owner: str) -> bool:
+    """Take the rendering of content `key` for a background job (`owner`, e.g. a refresh
+    chain), unless a rendering of it is queued or running already: then False, and the job
+    leaves it to that one (a user waiting for it sees it on the progress page)."""
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                ReportRendering.objects.get_or_create(
+                    key=key, defaults={"year": year, "queued_at": now}
+                )
+        except IntegrityError:  # created by a concurrent request meanwhile
+            pass
+        rendering = ReportRendering.objects.select_for_update().get(key=key)
+        if rendering.task_id and rendering.is_active(now):
+            return False
+        rendering.state = ReportRendering.State.RUNNING
+        rendering.year = year
+        rendering.requested_by = None
+        rendering.queued_at = rendering.started_at = now
+        rendering.finished_at = None
+        rendering.error = ""
+        rendering.task_id = owner[:64]
+        rendering.save()
+    return True
+
+
+def rendering_finish(key: str, *, error: str = "") -> None:
+    """Record that the rendering of `key` ended: done, or failed with `error`."""
+    state = ReportRendering.State.FAILED if error else ReportRendering.State.DONE
+    _finish(key, state, error)
+
+
 def _finish(key: str, state: str, error: str = "") -> None:
     ReportRendering.objects.filter(key=key).update(
         state=state, error=error, finished_at=timezone.now()
@@ -342,7 +433,10 @@ def render_report_pdf(
         state=ReportRendering.State.RUNNING, started_at=timezone.now()
     )
     try:
-        table = ReportRequest(year, round_id, department_id, as_of, user_id).table()
+        request = ReportRequest(year, round_id, department_id, as_of, user_id)
+        reader = request.user()
+        data_at = timezone.now()  # the data is read after this moment
+        table = request.table(reader)
         name = render_to_cache(table)
     except ServiceError as exc:
         _finish(key, ReportRendering.State.FAILED, exc.message)
@@ -357,4 +451,12 @@ def render_report_pdf(
         _finish(key, ReportRendering.State.FAILED, str(MSG_RENDER_FAILED))
         raise
     _finish(key, ReportRendering.State.DONE)
-    return {"key": content_key(table), "file": name}
+    rendered_key = content_key(table)
+    latest_rendering_record(
+        table=table,
+        audience=access_for(reader).audience,
+        key=rendered_key,
+        file=name,
+        data_at=data_at,
+    )
+    return {"key": rendered_key, "file": name}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -12,23 +13,40 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ServiceError
 from core.viewhelpers import AuthenticatedHttpRequest
 from departments.access import access_for, visible_departments
+from departments.models import Department
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
 from reports import rendering, services, spreadsheets
 from reports.documents import document_context
-from reports.models import EditionRendering, ReportEdition, ReportRendering
+from reports.models import EditionRendering, LatestRendering, ReportEdition, ReportRendering
 from reports.rendering import ReportRequest
 from reports.tables import ReportTable, build_table
 
+MSG_PREVIOUS_TODAY = _("Download the previous version (being updated – data from %(time)s)")
+MSG_PREVIOUS_EARLIER = _(
+    "Download the previous version (being updated – data from %(date)s at %(time)s)"
+)
 
-def _params(request: HttpRequest, year: int) -> tuple[ReportRequest, ReportTable]:
+
+@dataclass(frozen=True)
+class Selection:
     """The report, round, department and date asked for, each checked against the user."""
+
+    report: AnnualReport
+    round: FollowUpRound | None
+    department: Department | None
+    as_of: datetime.datetime | None
+
+
+def _selection(request: HttpRequest, year: int) -> Selection:
     user = request.user
     report = get_object_or_404(AnnualReport, year=year)
     round = None
@@ -53,7 +71,17 @@ def _params(request: HttpRequest, year: int) -> tuple[ReportRequest, ReportTable
             raise Http404 from exc
         # The end of that day, Copenhagen time: the table as it stood when the day was over.
         as_of = timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
-    table = build_table(report=report, user=user, round=round, department=department, as_of=as_of)
+    return Selection(report, round, department, as_of)
+
+
+def _params(request: HttpRequest, year: int) -> tuple[ReportRequest, ReportTable]:
+    """The request for the selection, and its table as the user may see it."""
+    user = request.user
+    chosen = _selection(request, year)
+    round, department, as_of = chosen.round, chosen.department, chosen.as_of
+    table = build_table(
+        report=chosen.report, user=user, round=round, department=department, as_of=as_of
+    )
     params = ReportRequest(
         year=year,
         round_id=round.pk if round else None,
@@ -69,7 +97,7 @@ def _query(request: HttpRequest) -> str:
     return "?" + urlencode(kept) if kept else ""
 
 
-def _filename(table: ReportTable, extension: str) -> str:
+def _filename(table: ReportTable | Selection, extension: str, *, suffix: str = "") -> str:
     parts = ["rapport", str(table.report.year)]
     if table.round:
         parts.append(f"runde-{table.round.pk}")
@@ -78,7 +106,19 @@ def _filename(table: ReportTable, extension: str) -> str:
     if table.as_of:
         # The shared rendering does not print the date it was asked for; the name does.
         parts.append(f"pr-{timezone.localdate(table.as_of).isoformat()}")
+    if suffix:
+        parts.append(suffix)
     return "-".join(parts) + "." + extension
+
+
+def _previous_label(data_at: datetime.datetime) -> str:
+    """ "Hent den forrige version (opdateres – data fra kl. 10:42)", Copenhagen time; with
+    the date when the data is from an earlier day."""
+    local = timezone.localtime(data_at)
+    time = local.strftime("%H:%M")
+    if local.date() == timezone.localdate():
+        return MSG_PREVIOUS_TODAY % {"time": time}
+    return MSG_PREVIOUS_EARLIER % {"date": date_format(local.date(), "DATE_FORMAT"), "time": time}
 
 
 @login_required
@@ -151,7 +191,8 @@ def pdf_status(request: AuthenticatedHttpRequest, year: int, key: str) -> HttpRe
     job = get_object_or_404(ReportRendering, key=key, year=year)
     # The user's own rendering, or one of exactly the content this user may see now.
     _params_, table = _params(request, year)
-    if job.requested_by_id != request.user.pk and rendering.content_key(table) != key:
+    current = rendering.content_key(table)
+    if job.requested_by_id != request.user.pk and current != key:
         raise Http404
     now = timezone.now()
     state = job.state
@@ -170,8 +211,52 @@ def pdf_status(request: AuthenticatedHttpRequest, year: int, key: str) -> HttpRe
         "pdf_url": reverse("reports:pdf", args=[year]) + _query(request),
         "status_url": request.get_full_path(),
     }
+    if not request.htmx and not context["succeeded"] and table.as_of is None:
+        # While a newer version is being made, the latest stored one of exactly this
+        # variant and audience may be taken instead (beside the polled status).
+        previous = rendering.previous_rendering(
+            year=year,
+            round_id=table.round.pk if table.round else None,
+            department_id=table.department.pk if table.department else None,
+            audience=access_for(request.user).audience,
+            key=current,
+        )
+        if previous is not None:
+            context["previous_url"] = reverse("reports:pdf_previous", args=[year]) + _query(request)
+            context["previous_label"] = _previous_label(previous.data_at)
     template = "reports/_pdf_status.html" if request.htmx else "reports/pdf_status.html"
     return render(request, template, context)
+
+
+@login_required
+@require_GET
+def report_pdf_previous(request: HttpRequest, year: int) -> HttpResponse | FileResponse:
+    """The latest stored PDF of this variant for exactly the user's audience (offered on the
+    progress page while a newer one is being made); named as the earlier version it is."""
+    chosen = _selection(request, year)
+    if chosen.as_of is not None:
+        raise Http404  # a dated report has no earlier version
+    latest = LatestRendering.objects.filter(
+        slot=LatestRendering.slot_for(
+            year=year,
+            round_id=chosen.round.pk if chosen.round else None,
+            department_id=chosen.department.pk if chosen.department else None,
+            audience=access_for(request.user).audience,
+        )
+    ).first()
+    if latest is None:
+        raise Http404
+    local = timezone.localtime(latest.data_at)
+    suffix = f"forrige-version-data-fra-{local:%Y-%m-%d-kl-%H-%M}"
+    try:
+        return FileResponse(
+            default_storage.open(latest.file, "rb"),
+            as_attachment=True,
+            filename=_filename(chosen, "pdf", suffix=suffix),
+            content_type="application/pdf",
+        )
+    except FileNotFoundError as exc:  # pruned from the cache meanwhile
+        raise Http404 from exc
 
 
 @login_required

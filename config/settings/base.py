@@ -286,6 +286,9 @@ REPORT_MAX_QUEUED_PER_USER = int(os.environ.get("REPORT_MAX_QUEUED_PER_USER", 3)
 REPORT_CACHE_MAX_AGE = int(os.environ.get("REPORT_CACHE_MAX_AGE", 30 * 24 * 60 * 60))
 REPORT_CACHE_MAX_BYTES = int(os.environ.get("REPORT_CACHE_MAX_BYTES", 500 * 1024 * 1024))
 REPORT_EDITION_MAX_ATTEMPTS = int(os.environ.get("REPORT_EDITION_MAX_ATTEMPTS", 3))
+# Seconds after a year's latest change before the worker renders its current reports again
+# (reports/current.py): a burst of changes gives one rendering.
+REPORT_REFRESH_DELAY = int(os.environ.get("REPORT_REFRESH_DELAY", 30))
 
 # Sign-on with the municipality's identity provider (OpenID Connect; accounts/, README
 # "Sign-on"). Offered when OIDC_ISSUER and OIDC_RP_CLIENT_ID are set; the endpoints and keys
