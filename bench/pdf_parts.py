@@ -1,0 +1,175 @@
+"""Benchmark: where a parallel rendering's time goes (bench/FINDINGS.md, "Parallel PDF").
+
+    .venv/bin/python bench/pdf_parts.py [--runs 3] [--scale 1]
+
+Builds bench/pdf.py's synthetic report in a throwaway SQLite database, then prints JSON lines:
+
+- {"section": n, "weight", "rows", "cells", "pages", "layout_seconds", "write_seconds"}: each
+  section rendered alone in this process (collector paused, as the renderers do), so the
+  weights `reports.documents.section_weight` gives can be compared with what they stand for;
+  then {"cut": ...}: the runs of sections `split_sections` chooses for REPORT_PDF_PROCESSES,
+  their summed seconds, and the best cut of whole sections into as many runs by those seconds.
+- {"run": i, "events": [...], "merge_seconds", "seconds"}: `reports.pdf_parallel.parts_to_pdf`
+  with the time (from its start) at which each part's "paginated" and "done" message reached
+  the parent, with the part's page count.
+
+Timings print as measured; they are not asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from pdf import build_data, setup_django
+
+
+def section_costs(table, context) -> list[dict]:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from reports import pdf, pdf_parallel
+    from reports.documents import section_weight
+
+    fetcher = pdf.StaticOnlyFetcher()
+    numbered = context["numbered_sections"]
+    lines = []
+    for index, (number, section) in enumerate(numbered):
+        with translation.override("da"):
+            html = render_to_string(
+                "reports/document/part.html",
+                {**context, "numbered_sections": numbered[index : index + 1], "part_title": "x"},
+            )
+        with pdf.without_cyclic_gc():
+            start = time.perf_counter()
+            document = pdf_parallel._render(html, fetcher)
+            laid_out = time.perf_counter()
+            document.write_pdf(pdf_variant=pdf.PDF_VARIANT)
+            written = time.perf_counter()
+        lines.append(
+            {
+                "section": number,
+                "weight": section_weight(section),
+                "rows": sum(len(group.rows) for group in section.themes),
+                "cells": sum(
+                    len(row.followups or [None]) for g in section.themes for row in g.rows
+                ),
+                "pages": len(document.pages),
+                "layout_seconds": round(laid_out - start, 3),
+                "write_seconds": round(written - laid_out, 3),
+            }
+        )
+    return lines
+
+
+def best_cut(seconds: list[float], parts: int) -> tuple[float, list[int]]:
+    """The cut of consecutive runs whose longest run is shortest (few sections: brute force)."""
+    best: tuple[float, list[int]] = (float("inf"), [])
+    for cuts in itertools.combinations(range(1, len(seconds)), parts - 1):
+        bounds = [0, *cuts, len(seconds)]
+        longest = max(sum(seconds[a:b]) for a, b in itertools.pairwise(bounds))
+        if longest < best[0]:
+            best = (longest, list(cuts))
+    return best
+
+
+def timeline(front: str, sections: list[str], run: int) -> dict:
+    """parts_to_pdf with the arrival time of every part's messages in the parent."""
+    import multiprocessing.connection as connection
+
+    from reports import pdf_parallel
+
+    parent = os.getpid()
+    events: list[dict] = []
+    started = time.perf_counter()
+    original_recv = connection.Connection.recv
+    original_merge = pdf_parallel.merge_parts
+    merge_seconds: list[float] = []
+
+    def recv(self):
+        message = original_recv(self)
+        if os.getpid() == parent and message[0] in ("paginated", "done"):
+            pages = message[1] if message[0] == "paginated" else message[2]
+            at = round(time.perf_counter() - started, 3)
+            events.append({"message": message[0], "pages": pages, "at": at})
+        return message
+
+    def merge(parts):
+        begun = time.perf_counter()
+        merged = original_merge(parts)
+        merge_seconds.append(round(time.perf_counter() - begun, 3))
+        return merged
+
+    connection.Connection.recv = recv  # type: ignore[method-assign]
+    pdf_parallel.merge_parts = merge
+    try:
+        started = time.perf_counter()
+        pdf_parallel.parts_to_pdf(front, sections, timeout=600)
+        seconds = round(time.perf_counter() - started, 3)
+    finally:
+        connection.Connection.recv = original_recv  # type: ignore[method-assign]
+        pdf_parallel.merge_parts = original_merge
+    return {"run": run, "events": events, "merge_seconds": merge_seconds[0], "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3, help="Timed parallel renders (default 3).")
+    parser.add_argument("--scale", type=int, default=1, help="Report size (default 1).")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        setup_django(str(Path(work) / "bench.sqlite3"))
+        from django.conf import settings
+        from django.core.management import call_command
+        from django.db import transaction
+
+        from departments.access import system_user
+        from recommendations.models import AnnualReport
+        from reports import pdf
+        from reports.documents import (
+            document_context,
+            document_parts,
+            section_weight,
+            split_sections,
+        )
+        from reports.tables import build_table
+
+        call_command("migrate", verbosity=0)
+        with transaction.atomic():
+            build_data(2030, args.scale)
+        report = AnnualReport.objects.get(year=2030)
+        table = build_table(
+            report=report, user=system_user(), round=report.rounds.get(name="Status 2032")
+        )
+        pdf.warm_up()
+        costs = section_costs(table, document_context(table))
+        for line in costs:
+            print(json.dumps(line), flush=True)
+        processes = settings.REPORT_PDF_PROCESSES
+        seconds = [line["layout_seconds"] + line["write_seconds"] for line in costs]
+        runs = split_sections([section_weight(s) for s in table.sections], processes)
+        longest, cuts = best_cut(seconds, processes)
+        print(
+            json.dumps(
+                {
+                    "cut": [[run.start + 1, run.stop] for run in runs],
+                    "cut_seconds": [round(sum(seconds[run.start : run.stop]), 3) for run in runs],
+                    "best_cut_after_sections": cuts,
+                    "best_cut_longest_seconds": round(longest, 3),
+                    "all_sections_seconds": round(sum(seconds), 3),
+                }
+            ),
+            flush=True,
+        )
+        parts = document_parts(table, parts=processes)
+        for run in range(1, args.runs + 1):
+            print(json.dumps(timeline(parts.front, list(parts.sections), run)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
