@@ -30,6 +30,7 @@ from pdf import build_data, setup_django
 
 
 def section_costs(table, context) -> list[dict]:
+    """Each section as a part of its own (the template and context of document_parts)."""
     from django.template.loader import render_to_string
     from django.utils import translation
 
@@ -43,7 +44,11 @@ def section_costs(table, context) -> list[dict]:
         with translation.override("da"):
             html = render_to_string(
                 "reports/document/part.html",
-                {**context, "numbered_sections": numbered[index : index + 1], "part_title": "x"},
+                {
+                    **context,
+                    "numbered_sections": numbered[index : index + 1],
+                    "part_title": table.report.title,
+                },
             )
         with pdf.without_cyclic_gc():
             start = time.perf_counter()
@@ -86,7 +91,7 @@ def timeline(front: str, sections: list[str], run: int) -> dict:
 
     parent = os.getpid()
     events: list[dict] = []
-    started = time.perf_counter()
+    started = 0.0  # set just before parts_to_pdf
     original_recv = connection.Connection.recv
     original_merge = pdf_parallel.merge_parts
     merge_seconds: list[float] = []
