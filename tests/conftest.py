@@ -31,6 +31,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs Debian's chromium"))
 
 
+@pytest.fixture(autouse=True)
+def _product_language():
+    """Each test starts in the product's language. A test client request activates the
+    requested language in the thread and leaves it active, so without this a later test in
+    the same worker would run in whatever language an earlier one chose."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"

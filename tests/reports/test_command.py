@@ -3,6 +3,7 @@ import csv
 import pypdf
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from tests import factories
 
@@ -99,7 +100,10 @@ def test_a_pdf_over_the_size_limit_stops_with_a_danish_message(
     monkeypatch.setattr("reports.pdf_parallel.parts_to_pdf", refuse)
     settings.REPORT_MAX_CHARS = 10
     output = tmp_path / "r.pdf"
-    with pytest.raises(CommandError, match="Rapporten er for stor til at blive lavet som PDF"):
+    # Danish even when the calling thread has English active (as a test client request with
+    # the English cookie leaves it): the command speaks the product's language.
+    too_large = "Rapporten er for stor til at blive lavet som PDF"
+    with translation.override("en"), pytest.raises(CommandError, match=too_large):
         call_command("render_report", "--year", "2031", "--output", str(output))
     assert not output.exists()
     # The spreadsheets are not limited.

@@ -1,14 +1,15 @@
 """Close a round, as the round page's button does (followups.services.round_close)."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.commands import ProductLanguageCommand
 from core.errors import ServiceError
 from followups.management.commands._rounds import add_user_argument, command_actor, named_round
 from followups.services import round_close
 
 
-class Command(BaseCommand):
+class Command(ProductLanguageCommand):
     help = "Close the round --name (default: the open round) of the annual report of --year."
 
     def add_arguments(self, parser):

@@ -1,8 +1,9 @@
 """Open a follow-up round, as Runder → Åbn en ny runde does (followups.services.round_open)."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from core.commands import ProductLanguageCommand
 from core.errors import ServiceError
 from followups.management.commands._rounds import (
     add_user_argument,
@@ -14,7 +15,7 @@ from followups.models import FollowUpRound
 from followups.services import round_open
 
 
-class Command(BaseCommand):
+class Command(ProductLanguageCommand):
     help = (
         "Open a round (an action plan, which creates each responsible department's tasks, or "
         "a status round) for the annual report of --year."

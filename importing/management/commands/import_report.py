@@ -10,9 +10,10 @@ import os
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 
+from core.commands import ProductLanguageCommand
 from core.errors import ServiceError
 from departments.access import GlobalRole, access_for
 from departments.services import user_set_global_roles
@@ -39,7 +40,7 @@ def system_user():
     return user
 
 
-class Command(BaseCommand):
+class Command(ProductLanguageCommand):
     help = (
         "Import the tables of a follow-up document (.docx, .xlsx or .csv) into the annual "
         "report of --year. The last output line is JSON with the counts and warnings."

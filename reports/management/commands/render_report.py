@@ -10,9 +10,10 @@ import datetime
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from core.commands import ProductLanguageCommand
 from departments.access import system_user, visible_departments
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
@@ -25,7 +26,7 @@ from reports.tables import build_table
 FORMATS = (".pdf", ".html", ".xlsx", ".csv")
 
 
-class Command(BaseCommand):
+class Command(ProductLanguageCommand):
     help = "Write the council's report (Anbefaling / Opfølgning / Status) to a file."
 
     def add_arguments(self, parser):
