@@ -5,7 +5,7 @@ import logging
 import socket
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from unittest import mock
 
 import pytest
@@ -252,6 +252,8 @@ class _Proxy:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.sockets: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.closed = False
 
     def start(self) -> None:
         self.server = socket.create_server(("127.0.0.1", self.port))
@@ -264,8 +266,12 @@ class _Proxy:
                 client, _addr = self.server.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(self.target)
-            self.sockets += [client, upstream]
+            with self.lock:
+                if self.closed:  # accepted while closing: no session may outlive the test
+                    client.close()
+                    return
+                upstream = socket.create_connection(self.target)
+                self.sockets += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
@@ -278,7 +284,16 @@ class _Proxy:
             pass
 
     def close(self) -> None:
-        for s in self.sockets:
+        # shutdown() before close(): a socket another thread is blocked reading stays open
+        # after a mere close() on Linux, and PostgreSQL would keep that session (the test
+        # database could then not be dropped at the end of the run).
+        with self.lock:
+            self.closed = True
+            sockets, self.sockets = self.sockets, []
+        for s in sockets:
+            # The listening socket, or one the other side has closed, cannot be shut down.
+            with suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
             s.close()
 
 
