@@ -445,9 +445,10 @@ def test_the_progress_page_offers_the_previous_version_with_its_time(stale, secr
     assert url("pdf_previous") in html
     assert 'hx-trigger="every 2s"' in html  # waiting is still offered
     # Today's data says only the time.
-    LatestRendering.objects.update(data_at=timezone.now())
+    data_at = timezone.now()  # the expected time is this one's, whenever the minute turns
+    LatestRendering.objects.update(data_at=data_at)
     html = previous_offer(client, secretariat)
-    local = timezone.localtime(timezone.now())
+    local = timezone.localtime(data_at)
     assert f"(opdateres – data fra kl. {local:%H:%M})" in html
 
     response = client.get(url("pdf_previous"))
