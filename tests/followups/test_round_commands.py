@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from followups.models import FollowUp, FollowUpRound
 from reports.models import EditionRendering, ReportEdition
@@ -27,12 +28,13 @@ def report(db, department):
 def test_a_years_rounds_end_to_end(report, secretariat, department, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     user = ["--user", secretariat.username]
-    out = run(
-        "open_round",
-        *("--year", "2030", "--kind", "plan", "--name", "Handleplan 2031"),
-        *("--deadline", "2031-04-01", "--meeting", "2031-04-20", *user),
-    )
-    assert "Handleplan 2031" in out
+    with translation.override("en"):  # the caller's language does not matter
+        out = run(
+            "open_round",
+            *("--year", "2030", "--kind", "plan", "--name", "Handleplan 2031"),
+            *("--deadline", "2031-04-01", "--meeting", "2031-04-20", *user),
+        )
+    assert out.strip() == "Åbnede “Handleplan 2031” (handleplan) for årsberetningen 2030."
     plan = FollowUpRound.objects.get(report=report)
     assert (plan.kind, plan.state, plan.deadline, plan.meeting_date) == (
         "plan",
@@ -44,7 +46,8 @@ def test_a_years_rounds_end_to_end(report, secretariat, department, settings, tm
     task = FollowUp.objects.get(recommendation__report=report)
     assert task.department == department
     assert plan.history.get().history_user == secretariat
-    run("close_round", "--year", "2030", *user)
+    out = run("close_round", "--year", "2030", *user)
+    assert out.strip() == "“Handleplan 2031” for årsberetningen 2030 er nu lukket."
     plan.refresh_from_db()
     assert plan.state == "closed"
     # The web's rule holds: a plan with an unapproved follow-up is not published.
@@ -52,7 +55,8 @@ def test_a_years_rounds_end_to_end(report, secretariat, department, settings, tm
         run("publish_round", "--year", "2030", "--name", "handleplan 2031", *user)
     task.action, task.state = "Ny skabelon.", FollowUp.State.APPROVED
     task.save()
-    run("publish_round", "--year", "2030", "--name", "Handleplan 2031", *user)
+    out = run("publish_round", "--year", "2030", "--name", "Handleplan 2031", *user)
+    assert out.strip() == "“Handleplan 2031” for årsberetningen 2030 er nu offentliggjort."
     plan.refresh_from_db()
     assert plan.state == "published"
     # Publishing hands the edition over as the web's button does.
@@ -76,8 +80,14 @@ def test_a_second_open_round_is_refused(report, secretariat):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--year", "1999", "--kind", "plan", "--name", "X", "--deadline", "2031-01-01"], "1999"),
-        (["--year", "2030", "--kind", "plan", "--name", "X", "--deadline", "1/4"], "date"),
+        (
+            ["--year", "1999", "--kind", "plan", "--name", "X", "--deadline", "2031-01-01"],
+            "ingen årsberetning for 1999",
+        ),
+        (
+            ["--year", "2030", "--kind", "plan", "--name", "X", "--deadline", "1/4"],
+            "“1/4” er ikke en dato",
+        ),
     ],
 )
 def test_unknown_year_or_bad_date_stop_with_a_message(report, args, message):
@@ -87,7 +97,7 @@ def test_unknown_year_or_bad_date_stop_with_a_message(report, args, message):
 
 
 def test_only_the_secretariat(report, officer):
-    with pytest.raises(CommandError, match="secretariat"):
+    with pytest.raises(CommandError, match="er ikke i sekretariatet"):
         run(
             "open_round",
             *("--year", "2030", "--kind", "plan", "--name", "X", "--deadline", "2031-01-01"),
@@ -110,8 +120,26 @@ def test_default_user_is_the_system_user(report):
     )
     round = FollowUpRound.objects.get()
     assert round.history.get().history_user.username == "import"
-    with pytest.raises(CommandError, match="no round"):
+    with pytest.raises(CommandError, match="har ingen runde “Findes ikke”"):
         run("close_round", "--year", "2030", "--name", "Findes ikke")
     run("close_round", "--year", "2030")
     round.refresh_from_db()
     assert round.state == "closed"
+
+
+def test_a_bad_date_on_the_command_line_is_a_usage_error_not_a_traceback():
+    import os
+    import subprocess
+    import sys
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "open_round", "--year", "2030", "--kind", "plan"]
+        + ["--name", "X", "--deadline", "1/4"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
+    )
+    assert result.returncode == 2
+    assert "argument --deadline: “1/4” er ikke en dato (ÅÅÅÅ-MM-DD)." in result.stderr
+    assert "Traceback" not in result.stderr

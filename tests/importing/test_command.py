@@ -80,13 +80,13 @@ def test_create_departments(tmp_path, units, secretariat):
     assert Department.objects.filter(name="Børn og Unge").exists()
     assert summary["followups"] == 3
     assert summary["unplaced"] == 0
-    assert not any("names no department" in w for w in summary["warnings"])
+    assert not any("nævner ingen afdeling" in w for w in summary["warnings"])
 
 
 def test_dry_run_writes_nothing(tmp_path, units):
     path = write(tmp_path, "plan.xlsx", document())
     summary, out = run(path, "--year", "2023", "--dry-run", "--create-departments")
-    assert "Would import" in out
+    assert "Ville importere plan.xlsx til årsberetningen 2023." in out
     assert summary["recommendations"] == 2
     assert AnnualReport.objects.count() == Theme.objects.count() == 0
     assert Department.objects.count() == 2
@@ -138,7 +138,7 @@ def test_hostile_file_fails_with_nonzero_exit(tmp_path, units, secretariat):
 
 def test_not_secretariat_user_is_refused(tmp_path, units, officer):
     path = write(tmp_path, "plan.xlsx", document())
-    with pytest.raises(CommandError, match="secretariat"):
+    with pytest.raises(CommandError, match="er ikke i sekretariatet og kan ikke importere"):
         run(path, "--year", "2023", "--user", officer.username)
     assert AnnualReport.objects.count() == 0
 

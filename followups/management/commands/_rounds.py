@@ -4,6 +4,7 @@ Not a command itself (Django skips modules starting with an underscore)."""
 
 from __future__ import annotations
 
+import argparse
 import datetime
 
 from django.contrib.auth import get_user_model
@@ -40,9 +41,9 @@ def command_actor(username: str | None):
         return system_user()
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
-        raise CommandError(f"No active user is called {username!r}.")
+        raise CommandError(f"Der findes ingen aktiv bruger “{username}”.")
     if not access_for(user).is_secretariat:
-        raise CommandError(f"{username!r} is not in the secretariat.")
+        raise CommandError(f"“{username}” er ikke i sekretariatet.")
     return user
 
 
@@ -60,13 +61,15 @@ def date_argument(value: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"{value!r} is not a date (YYYY-MM-DD).") from exc
+        # An argparse type error: the command line shows it as a usage error (exit 2), not
+        # as a traceback; call_command raises it as a CommandError.
+        raise argparse.ArgumentTypeError(f"“{value}” er ikke en dato (ÅÅÅÅ-MM-DD).") from exc
 
 
 def annual_report(year: int) -> AnnualReport:
     report = AnnualReport.objects.filter(year=year).first()
     if report is None:
-        raise CommandError(f"There is no annual report for {year}.")
+        raise CommandError(f"Der findes ingen årsberetning for {year}.")
     return report
 
 
@@ -75,6 +78,6 @@ def named_round(year: int, name: str | None) -> FollowUpRound:
     rounds = FollowUpRound.objects.filter(report=annual_report(year))
     round = rounds.filter(name__iexact=name.strip()).first() if name else rounds.open().first()
     if round is None:
-        what = f"called {name!r}" if name else "open"
-        raise CommandError(f"The annual report {year} has no round {what}.")
+        what = f"runde “{name}”" if name else "åben runde"
+        raise CommandError(f"Årsberetningen {year} har ingen {what}.")
     return round

@@ -24,4 +24,7 @@ class Command(ProductLanguageCommand):
             round = round_close(round=round, actor=actor)
         except (ServiceError, PermissionDenied) as exc:
             raise CommandError(getattr(exc, "message", str(exc))) from exc
-        self.stdout.write(f"{round.name!r} of {round.report.year} is now {round.state}.")
+        self.stdout.write(
+            f"“{round.name}” for årsberetningen {round.report.year} er nu "
+            f"{round.get_state_display().lower()}."
+        )

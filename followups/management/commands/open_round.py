@@ -44,4 +44,7 @@ class Command(ProductLanguageCommand):
             )
         except (ServiceError, PermissionDenied) as exc:
             raise CommandError(getattr(exc, "message", str(exc))) from exc
-        self.stdout.write(f"Opened {round.name!r} ({round.kind}) for {round.report.year}.")
+        self.stdout.write(
+            f"Åbnede “{round.name}” ({round.get_kind_display().lower()}) "
+            f"for årsberetningen {round.report.year}."
+        )

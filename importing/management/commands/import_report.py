@@ -79,7 +79,7 @@ class Command(ProductLanguageCommand):
         name = os.path.basename(path)
         year = options["year"]
         if not 1990 <= year <= 2200:
-            raise CommandError(f"--year must be between 1990 and 2200, not {year}.")
+            raise CommandError(f"--year skal være mellem 1990 og 2200, ikke {year}.")
         try:
             check_size(name, os.path.getsize(path))
             with open(path, "rb") as handle:
@@ -116,17 +116,17 @@ class Command(ProductLanguageCommand):
             return system_user()
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
-            raise CommandError(f"No active user is called {username!r}.")
+            raise CommandError(f"Der findes ingen aktiv bruger “{username}”.")
         if not access_for(user).is_secretariat:
-            raise CommandError(f"{username!r} is not in the secretariat and cannot import.")
+            raise CommandError(f"“{username}” er ikke i sekretariatet og kan ikke importere.")
         return user
 
     def _report(self, plan: ImportPlan, *, dry_run: bool) -> None:
-        verb = "Would import" if dry_run else "Imported"
-        self.stdout.write(f"{verb} {plan.document.name} into the annual report {plan.year}.")
+        verb = "Ville importere" if dry_run else "Importerede"
+        self.stdout.write(f"{verb} {plan.document.name} til årsberetningen {plan.year}.")
         for section in plan.sections:
             heading = section.heading or "hele organisationen"
-            self.stdout.write(f"  {heading}: {len(section.recommendations)} recommendations")
+            self.stdout.write(f"  {heading}: {len(section.recommendations)} anbefalinger")
         for warning in plan.warnings:
-            self.stdout.write(f"  warning: {warning.message}")
+            self.stdout.write(f"  advarsel: {warning.message}")
         self.stdout.write(json.dumps(plan.summary(), ensure_ascii=False))
