@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -18,3 +20,12 @@ class ProductLanguageCommand(BaseCommand):
     def execute(self, *args: Any, **options: Any) -> str | None:
         with translation.override(settings.LANGUAGE_CODE):
             return super().execute(*args, **options)
+
+
+def date_argument(value: str) -> datetime.date:
+    """An argparse `type` for YYYY-MM-DD. A bad date is a usage error (exit 2 with the
+    command's usage, not a traceback); call_command raises it as a CommandError."""
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"“{value}” er ikke en dato (ÅÅÅÅ-MM-DD).") from exc

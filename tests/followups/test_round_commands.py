@@ -97,7 +97,9 @@ def test_unknown_year_or_bad_date_stop_with_a_message(report, args, message):
 
 
 def test_only_the_secretariat(report, officer):
-    with pytest.raises(CommandError, match="er ikke i sekretariatet"):
+    with pytest.raises(
+        CommandError, match="ikke i sekretariatet; kun sekretariatet kan køre kommandoen"
+    ):
         run(
             "open_round",
             *("--year", "2030", "--kind", "plan", "--name", "X", "--deadline", "2031-01-01"),

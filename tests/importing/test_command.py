@@ -57,6 +57,8 @@ def test_last_line_is_json_and_history_goes_to_the_given_user(tmp_path, units, s
     assert summary["actions"] == 4
     # Unknown department, its unassigned bullet, and its recommendation without scope.
     assert len(summary["warnings"]) == 3
+    # Danish, as the command speaks: the phrase test_create_departments checks is absent.
+    assert sum("nævner ingen afdeling" in w for w in summary["warnings"]) == 1
     assert set(summary) == {
         "sections",
         "themes",
@@ -138,7 +140,9 @@ def test_hostile_file_fails_with_nonzero_exit(tmp_path, units, secretariat):
 
 def test_not_secretariat_user_is_refused(tmp_path, units, officer):
     path = write(tmp_path, "plan.xlsx", document())
-    with pytest.raises(CommandError, match="er ikke i sekretariatet og kan ikke importere"):
+    with pytest.raises(
+        CommandError, match="ikke i sekretariatet; kun sekretariatet kan køre kommandoen"
+    ):
         run(path, "--year", "2023", "--user", officer.username)
     assert AnnualReport.objects.count() == 0
 
@@ -157,3 +161,10 @@ def test_free_status_option_and_unplaced_count(tmp_path, secretariat):
     assert summary["statuses"] == StatusUpdate.objects.count() > 0
     assert not StatusUpdate.objects.filter(status="not_assessed").exists()
     assert StatusUpdate.objects.filter(status="ongoing").exists()
+
+
+def test_a_missing_file_is_named_in_danish(tmp_path, secretariat):
+    missing = tmp_path / "findes-ikke.docx"
+    with pytest.raises(CommandError, match=f"Filen {missing} kan ikke læses"):
+        run(str(missing), "--year", "2023", "--user", secretariat.username)
+    assert AnnualReport.objects.count() == 0

@@ -5,7 +5,8 @@ from django.core.management.base import CommandError
 
 from core.commands import ProductLanguageCommand
 from core.errors import ServiceError
-from followups.management.commands._rounds import add_user_argument, command_actor, named_round
+from departments.scripting import add_user_argument, command_actor
+from followups.management.commands._rounds import named_round
 from followups.services import round_close
 
 

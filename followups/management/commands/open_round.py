@@ -3,14 +3,10 @@
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
 
-from core.commands import ProductLanguageCommand
+from core.commands import ProductLanguageCommand, date_argument
 from core.errors import ServiceError
-from followups.management.commands._rounds import (
-    add_user_argument,
-    annual_report,
-    command_actor,
-    date_argument,
-)
+from departments.scripting import add_user_argument, command_actor
+from followups.management.commands._rounds import annual_report
 from followups.models import FollowUpRound
 from followups.services import round_open
 

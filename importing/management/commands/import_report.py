@@ -8,36 +8,16 @@ The last line printed is JSON with the figures, e.g.
 import json
 import os
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
-from django.db import transaction
 
 from core.commands import ProductLanguageCommand
 from core.errors import ServiceError
-from departments.access import GlobalRole, access_for
-from departments.services import user_set_global_roles
+from departments.scripting import add_user_argument, command_actor
 from followups.models import ActionStatus
 from importing.planning import ImportPlan
 from importing.security import check_size
 from importing.services import import_commit, import_preview
-
-SYSTEM_USERNAME = "import"
-
-
-def system_user():
-    """The user imports are attributed to when no --user is given (no password, cannot log in)."""
-    user_model = get_user_model()
-    with transaction.atomic():
-        user, created = user_model.objects.get_or_create(
-            username=SYSTEM_USERNAME, defaults={"first_name": "Import", "is_active": True}
-        )
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-        if not access_for(user).is_secretariat:
-            user_set_global_roles(user=user, roles={GlobalRole.SECRETARIAT}, actor=None)
-    return user
 
 
 class Command(ProductLanguageCommand):
@@ -66,13 +46,7 @@ class Command(ProductLanguageCommand):
                 "(default: not_assessed). Their text is kept as it is."
             ),
         )
-        parser.add_argument(
-            "--user",
-            help=(
-                "Username of the secretariat user the changes are attributed to "
-                f"(default: the system user '{SYSTEM_USERNAME}', created if missing)."
-            ),
-        )
+        add_user_argument(parser)
 
     def handle(self, *args, **options):
         path = options["file"]
@@ -85,7 +59,7 @@ class Command(ProductLanguageCommand):
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}") from exc
+            raise CommandError(f"Filen {path} kan ikke læses ({exc.strerror}).") from exc
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
         create = options["create_departments"]
@@ -96,7 +70,7 @@ class Command(ProductLanguageCommand):
                     name=name, data=data, year=year, create_departments=create, free_status=free
                 )
             else:
-                actor = self._actor(options["user"])
+                actor = command_actor(options["user"])
                 plan = import_commit(
                     actor=actor,
                     name=name,
@@ -110,16 +84,6 @@ class Command(ProductLanguageCommand):
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from exc
         self._report(plan, dry_run=options["dry_run"])
-
-    def _actor(self, username: str | None):
-        if not username:
-            return system_user()
-        user = get_user_model().objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"Der findes ingen aktiv bruger “{username}”.")
-        if not access_for(user).is_secretariat:
-            raise CommandError(f"“{username}” er ikke i sekretariatet og kan ikke importere.")
-        return user
 
     def _report(self, plan: ImportPlan, *, dry_run: bool) -> None:
         verb = "Ville importere" if dry_run else "Importerede"

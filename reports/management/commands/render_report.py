@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from core.commands import ProductLanguageCommand
+from core.commands import ProductLanguageCommand, date_argument
 from departments.access import system_user, visible_departments
 from followups.models import FollowUpRound
 from recommendations.models import AnnualReport
@@ -33,7 +33,9 @@ class Command(ProductLanguageCommand):
         parser.add_argument("--year", type=int, required=True, help="The annual report's year.")
         parser.add_argument("--round", help="The round's name, e.g. 'Status 2026'.")
         parser.add_argument("--department", help="A department's short name, e.g. 'BUF'.")
-        parser.add_argument("--as-of", help="The table as it stood at the end of YYYY-MM-DD.")
+        parser.add_argument(
+            "--as-of", type=date_argument, help="The table as it stood at the end of YYYY-MM-DD."
+        )
         parser.add_argument("--user", help="Render as this user (default: sees everything).")
         parser.add_argument(
             "--output", required=True, help="File to write; .pdf, .html, .xlsx or .csv."
@@ -88,10 +90,7 @@ class Command(ProductLanguageCommand):
                 )
         as_of = None
         if options["as_of"]:
-            try:
-                day = datetime.date.fromisoformat(options["as_of"])
-            except ValueError as exc:
-                raise CommandError(f"“{options['as_of']}” er ikke en dato (ÅÅÅÅ-MM-DD).") from exc
+            day = options["as_of"]
             as_of = timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
         table = build_table(
             report=report, user=user, round=round, department=department, as_of=as_of
