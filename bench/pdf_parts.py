@@ -34,10 +34,11 @@ def section_costs(table, context) -> list[dict]:
     from django.template.loader import render_to_string
     from django.utils import translation
 
-    from reports import pdf, pdf_parallel
+    from reports import pdf
     from reports.documents import section_weight
 
     fetcher = pdf.StaticOnlyFetcher()
+    prepared = pdf.warm_up()
     numbered = context["numbered_sections"]
     lines = []
     for index, (number, section) in enumerate(numbered):
@@ -52,7 +53,7 @@ def section_costs(table, context) -> list[dict]:
             )
         with pdf.without_cyclic_gc():
             start = time.perf_counter()
-            document = pdf_parallel._render(html, fetcher)
+            document = pdf.render_document(html, fetcher, prepared=prepared)
             laid_out = time.perf_counter()
             document.write_pdf(pdf_variant=pdf.PDF_VARIANT)
             written = time.perf_counter()

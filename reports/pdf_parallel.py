@@ -30,7 +30,6 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
 
 import weasyprint.layout
-from weasyprint import HTML
 
 from reports import pdf
 from reports.pdf_merge import merge_parts
@@ -105,13 +104,7 @@ def section_starts(pages: list) -> dict[int, int]:
     return starts
 
 
-def _render(html: str, fetcher: pdf.StaticOnlyFetcher):
-    return HTML(string=html, base_url=pdf.BASE_URL, url_fetcher=fetcher).render(
-        pdf_variant=pdf.PDF_VARIANT
-    )
-
-
-def _sections_child(html: str, conn: Connection) -> None:
+def _sections_child(html: str, prepared: pdf.PreparedStylesheet, conn: Connection) -> None:
     def on_paginated(pages: list) -> tuple[int, int]:
         conn.send(("paginated", len(pages), section_starts(pages)))
         _go, offset, total, _numbers = conn.recv()
@@ -120,15 +113,16 @@ def _sections_child(html: str, conn: Connection) -> None:
     fetcher = pdf.StaticOnlyFetcher()
     _Numbering(on_paginated).install()
     with pdf.without_cyclic_gc():
-        document = _render(html, fetcher)
+        document = pdf.render_document(html, fetcher, prepared=prepared)
         content = document.write_pdf(pdf_variant=pdf.PDF_VARIANT)
     conn.send(("done", content, len(document.pages), fetcher.fetched, fetcher.refused))
 
 
-def _front_child(html: str, conn: Connection) -> None:
+def _front_child(html: str, prepared: pdf.PreparedStylesheet, conn: Connection) -> None:
     fetcher = pdf.StaticOnlyFetcher()
     with pdf.without_cyclic_gc():
-        counted = len(_render(fill_page_numbers(html, None), fetcher).pages)
+        placeholders = fill_page_numbers(html, None)
+        counted = len(pdf.render_document(placeholders, fetcher, prepared=prepared).pages)
     conn.send(("paginated", counted, {}))
     _go, _offset, total, numbers = conn.recv()
 
@@ -139,16 +133,21 @@ def _front_child(html: str, conn: Connection) -> None:
 
     _Numbering(on_paginated).install()
     with pdf.without_cyclic_gc():
-        document = _render(fill_page_numbers(html, numbers), fetcher)
+        document = pdf.render_document(fill_page_numbers(html, numbers), fetcher, prepared=prepared)
         content = document.write_pdf(pdf_variant=pdf.PDF_VARIANT)
     conn.send(("done", content, len(document.pages), fetcher.fetched, fetcher.refused))
 
 
-def _child(target: Callable[[str, Connection], None], html: str, conn: Connection) -> None:
+def _child(
+    target: Callable[[str, pdf.PreparedStylesheet, Connection], None],
+    html: str,
+    prepared: pdf.PreparedStylesheet,
+    conn: Connection,
+) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
-        target(html, conn)
+        target(html, prepared, conn)
     except PagesMismatch as exc:
         conn.send(("mismatch", str(exc)))
     except BaseException as exc:
@@ -160,14 +159,18 @@ def _child(target: Callable[[str, Connection], None], html: str, conn: Connectio
 class _Parts:
     """The forked children and the parent's ends of their pipes."""
 
-    def __init__(self, front: str, sections: Sequence[str]) -> None:
+    def __init__(
+        self, front: str, sections: Sequence[str], prepared: pdf.PreparedStylesheet
+    ) -> None:
         context = multiprocessing.get_context("fork")
         self.conns: list[Connection] = []
         self.children = []
         jobs = [(_front_child, front)] + [(_sections_child, html) for html in sections]
         for target, html in jobs:
             parent_end, child_end = context.Pipe(duplex=True)
-            child = context.Process(target=_child, args=(target, html, child_end), daemon=True)
+            child = context.Process(
+                target=_child, args=(target, html, prepared, child_end), daemon=True
+            )
             child.start()
             child_end.close()
             self.conns.append(parent_end)
@@ -210,8 +213,7 @@ def parts_to_pdf(front: str, sections: Sequence[str], *, timeout: float) -> pdf.
     tagged PDF, each part in a forked process. Raises RenderTimeout, RenderCrashed or
     PagesMismatch (the caller renders in one process then)."""
     deadline = time.monotonic() + timeout
-    pdf.warm_up()
-    parts = _Parts(front, sections)
+    parts = _Parts(front, sections, pdf.warm_up())
     try:
         paginated = parts.gather(deadline)
         counts = [message[1] for message in paginated]

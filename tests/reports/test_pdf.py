@@ -76,6 +76,55 @@ def test_report_pdf_structure(big_report, secretariat):
     assert any(url.endswith(".woff") for url in rendered.fetched)
 
 
+def font_names(document: pypdf.PdfReader) -> list[str]:
+    """The embedded fonts' names without their subset tags, page by page."""
+    names = []
+    for page in document.pages:
+        fonts = page["/Resources"].get("/Font") or {}
+        names.append(
+            sorted(str(f.get_object()["/BaseFont"]).split("+")[-1] for f in fonts.values())
+        )
+    return names
+
+
+def test_the_prepared_stylesheet_renders_what_the_linked_one_does(big_report, secretariat):
+    """The sheet parsed once (pdf.PreparedStylesheet, what forked renderings use) gives the
+    PDF the document's own link to it gives: pages, text, tags, bookmarks, links, fonts."""
+    from reports.documents import document_html
+    from reports.pdf import PreparedStylesheet
+    from tests.reports.pdf_inspect import links, outline, struct_tags
+
+    table = build_table(report=big_report.report, user=secretariat, round=big_report.status_round)
+    html = document_html(table)
+    prepared = PreparedStylesheet()
+    assert prepared.link in html
+    linked = html_to_pdf(html)
+    ours = html_to_pdf(html, prepared=prepared)
+    a, b = reader(ours.content), reader(linked.content)
+    assert ours.pages == linked.pages > 6
+    assert [p.extract_text() for p in a.pages] == [p.extract_text() for p in b.pages]
+    assert struct_tags(a) == struct_tags(b)
+    assert outline(a) == outline(b)
+    assert links(a) == links(b)
+    assert font_names(a) == font_names(b)
+    assert "IBM-Plex-Sans-Bold" in font_names(a)[0]
+    # What the sheet fetched is accounted for as if the rendering had fetched it.
+    assert sorted(set(ours.fetched)) == sorted(set(linked.fetched))
+    assert any(url.endswith("report-document.css") for url in ours.fetched)
+    assert ours.refused == []
+
+
+def test_a_document_without_the_link_is_rendered_as_it_is():
+    from reports.pdf import PreparedStylesheet
+
+    html = '<html lang="da"><body><p style="font-size: 30pt">Hej</p></body></html>'
+    prepared = PreparedStylesheet()
+    ours = html_to_pdf(html, prepared=prepared)
+    assert page_texts(ours.content) == page_texts(html_to_pdf(html).content)
+    assert ours.fetched == []
+    assert font_names(reader(ours.content)) == font_names(reader(html_to_pdf(html).content))
+
+
 def test_injected_markup_in_texts_embeds_nothing(report_data, secretariat):
     rec = report_data.dept_followup.recommendation
     rec.text = "Se bilag " + " ".join(INJECTIONS)

@@ -196,7 +196,7 @@ def test_moved_pages_fall_back_to_one_process(table, single, parallel, monkeypat
 
 
 def test_a_failing_part_fails_the_rendering(table, monkeypatch):
-    def broken(html, conn):
+    def broken(html, prepared, conn):
         raise RuntimeError("layout broke")
 
     monkeypatch.setattr(pdf_parallel, "_sections_child", broken)
@@ -205,7 +205,7 @@ def test_a_failing_part_fails_the_rendering(table, monkeypatch):
 
 
 def test_a_slow_part_is_stopped(table, monkeypatch):
-    def stuck(html, conn):
+    def stuck(html, prepared, conn):
         import time
 
         time.sleep(60)
@@ -243,12 +243,13 @@ def test_parts_fetch_nothing_but_our_static_files():
     assert reader(rendered.content).pages[1].extract_text().strip().startswith("Afsnit")
 
 
-def test_warm_up_renders_once_per_process(monkeypatch):
+def test_warm_up_renders_and_prepares_the_stylesheet_once_per_process(monkeypatch):
     calls = []
-    monkeypatch.setattr(pdf, "_warm", False)
+    monkeypatch.setattr(pdf, "_prepared", None)
     monkeypatch.setattr(pdf, "html_to_pdf", lambda html: calls.append(html))
-    pdf.warm_up()
-    pdf.warm_up()
+    first = pdf.warm_up()
+    assert pdf.warm_up() is first
+    assert isinstance(first, pdf.PreparedStylesheet)
     assert calls == [pdf.WARM_UP_HTML]
 
 
