@@ -255,6 +255,11 @@ LOGGING: dict[str, Any] = {
     "loggers": {
         "opfoelgning.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # The PDF libraries' step-by-step INFO lines (WeasyPrint's "Step 1 - Fetching and
+        # parsing HTML"..., pikepdf's logger bridge) are noise in the worker's and the
+        # commands' output on production settings, where the root logs INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
     },
 }
 

@@ -180,3 +180,33 @@ def test_collected_static_files_are_readable_by_the_web_server(settings, tmp_pat
     prod = json.loads(done.stdout.strip().splitlines()[-1])
     assert prod["BACKEND"].startswith("whitenoise.")
     assert prod["OPTIONS"] == {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755}
+
+
+def test_production_logs_no_pdf_library_chatter():
+    """On production settings the root logs INFO; WeasyPrint's step-by-step lines and pikepdf's
+    start-up line are not among what a command or the worker writes."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup()\n"
+        "import logging\n"
+        "from reports import pdf, pdf_merge\n"
+        "pdf.html_to_pdf('<html lang=\"da\"><p>x</p></html>')\n"
+        "logging.getLogger('opfoelgning.probe').info('probe line')\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.prod",
+        "SECRET_KEY": "test-prod-logging-0123456789abcdefghijklmnopqrstuvwxyz-0123",
+        "ALLOWED_HOSTS": "opfoelgning.example",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/unused",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "INFO opfoelgning.probe probe line" in done.stderr
+    assert "weasyprint" not in done.stderr
+    assert "pikepdf" not in done.stderr
