@@ -12,6 +12,10 @@ Builds bench/pdf.py's synthetic report in a throwaway SQLite database, then prin
 - {"run": i, "events": [...], "merge_seconds", "seconds"}: `reports.pdf_parallel.parts_to_pdf`
   with the time (from its start) at which each part's "paginated" and "done" message reached
   the parent, with the part's page count.
+- {"stylesheet": ...}: what a rendering saves with `reports.pdf.PreparedStylesheet`: a
+  one-paragraph report document rendered 20 times linking the style sheet (parsed, fonts
+  loaded, font configuration made for each) and 20 times with the prepared sheet,
+  alternating; seconds per rendering, min and median.
 
 Timings print as measured; they are not asserted.
 """
@@ -123,6 +127,35 @@ def timeline(front: str, sections: list[str], run: int) -> dict:
     return {"run": run, "events": events, "merge_seconds": merge_seconds[0], "seconds": seconds}
 
 
+def stylesheet_cost(renders: int = 20) -> dict:
+    """Seconds per rendering of a tiny report document, linked and with the prepared sheet."""
+    import statistics
+
+    from reports import pdf
+
+    prepared = pdf.warm_up()
+    html = (
+        f'<html lang="da"><head>{prepared.link}</head><body class="report-document">'
+        "<p>Anbefaling <strong>2030-1</strong> <em>(kritikpunkt)</em></p></body></html>"
+    )
+    seconds: dict[str, list[float]] = {"linked": [], "prepared": []}
+    for _ in range(renders):
+        for name, use in (("linked", None), ("prepared", prepared)):
+            start = time.perf_counter()
+            pdf.html_to_pdf(html, prepared=use)
+            seconds[name].append(time.perf_counter() - start)
+    return {
+        "stylesheet": {
+            name: {
+                "min": round(min(values), 4),
+                "median": round(statistics.median(values), 4),
+                "renders": renders,
+            }
+            for name, values in seconds.items()
+        }
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3, help="Timed parallel renders (default 3).")
@@ -153,6 +186,7 @@ def main() -> None:
             report=report, user=system_user(), round=report.rounds.get(name="Status 2032")
         )
         pdf.warm_up()
+        print(json.dumps(stylesheet_cost()), flush=True)
         costs = section_costs(table, document_context(table))
         for line in costs:
             print(json.dumps(line), flush=True)

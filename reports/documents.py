@@ -75,17 +75,51 @@ def document_context(
     }
 
 
+# Characters per line in the table's three columns (Anbefaling, Opfølgning, Status) at the
+# document's type size: A4 landscape, 9.5 pt IBM Plex Sans, widths 36/38/26 %
+# (static/css/report-document.css).
+LINE_CHARS = (55, 58, 39)
+
+
+def _lines(text: str, width: int) -> int:
+    """Lines a text takes in a column `width` characters wide (each paragraph its own)."""
+    return sum(1 + len(paragraph) // width for paragraph in text.splitlines() or [""])
+
+
+def _evidence_lines(comments, attachments, width: int) -> int:
+    return sum(1 + _lines(c.text, width) for c in comments) + len(attachments)
+
+
 def section_weight(section) -> int:
-    """A section's share of the rendering work: its rows and characters of text, roughly."""
-    weight = 0
+    """A section's share of the rendering work: the lines its table is tall, roughly.
+
+    WeasyPrint's time goes with the pages it lays out, about the same per page whatever is
+    on it (bench/FINDINGS.md, "Parallel PDF"), so the weight is an estimate of height: a
+    recommendation's row is as tall as its own cell or its departments' rows, whichever is
+    taller. Counting characters instead underweights a recommendation that many departments
+    answer briefly: each answer takes a row of its own.
+    """
+    rec_chars, action_chars, status_chars = LINE_CHARS
+    lines = 0
     for group in section.themes:
-        weight += 200 + len(group.name)
+        lines += 2
         for row in group.rows:
-            weight += 200 + len(row.text)
-            for cell in row.followups or [None]:
-                if cell is not None:
-                    weight += 200 + len(cell.action) + len(cell.status_text)
-    return weight
+            own = 2 + _lines(row.text, rec_chars)
+            own += _evidence_lines(row.comments, [], rec_chars)
+            answers = 1
+            if row.followups:
+                answers = sum(
+                    1
+                    + max(
+                        1
+                        + _lines(cell.action, action_chars)
+                        + _evidence_lines(cell.comments, cell.attachments, action_chars),
+                        1 + _lines(cell.status_text, status_chars),
+                    )
+                    for cell in row.followups
+                )
+            lines += 1 + max(own, answers)
+    return lines
 
 
 def split_sections(weights: list[int], parts: int) -> list[range]:
