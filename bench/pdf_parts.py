@@ -12,6 +12,9 @@ Builds bench/pdf.py's synthetic report in a throwaway SQLite database, then prin
 - {"run": i, "events": [...], "merge_seconds", "seconds"}: `reports.pdf_parallel.parts_to_pdf`
   with the time (from its start) at which each part's "paginated" and "done" message reached
   the parent, with the part's page count.
+- with --cuts 3,2: {"cut_after": n, "seconds": [...]}: the report in two parts cut after
+  section n, for each n given, alternating run by run (`parts_to_pdf`, min/median/max), to
+  compare cuts on a machine whose speed drifts.
 - {"stylesheet": ...}: what a rendering saves with `reports.pdf.PreparedStylesheet`: a
   one-paragraph report document rendered 20 times linking the style sheet (parsed, fonts
   loaded, font configuration made for each) and 20 times with the prepared sheet,
@@ -156,10 +159,47 @@ def stylesheet_cost(renders: int = 20) -> dict:
     }
 
 
+def compare_cuts(table, cuts: list[int], runs: int) -> None:
+    """The report in two parts cut after each of `cuts`, rendered alternately."""
+    import statistics
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from reports import pdf_parallel
+    from reports.documents import document_context
+
+    context = document_context(table)
+    numbered = context["numbered_sections"]
+    with translation.override("da"):
+        front = render_to_string("reports/document/part.html", {**context, "front": True})
+        parts = {
+            cut: [
+                render_to_string(
+                    "reports/document/part.html",
+                    {**context, "numbered_sections": run, "part_title": table.report.title},
+                )
+                for run in (numbered[:cut], numbered[cut:])
+            ]
+            for cut in cuts
+        }
+    seconds: dict[int, list[float]] = {cut: [] for cut in cuts}
+    for _run in range(runs):
+        for cut in cuts:
+            start = time.perf_counter()
+            pdf_parallel.parts_to_pdf(front, parts[cut], timeout=600)
+            seconds[cut].append(round(time.perf_counter() - start, 3))
+    for cut, values in seconds.items():
+        line = {"cut_after": cut, "seconds": values, "min": min(values)}
+        line |= {"median": statistics.median(values), "max": max(values)}
+        print(json.dumps(line), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3, help="Timed parallel renders (default 3).")
     parser.add_argument("--scale", type=int, default=1, help="Report size (default 1).")
+    parser.add_argument("--cuts", help="Compare two-part cuts after these sections, e.g. 3,2.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         setup_django(str(Path(work) / "bench.sqlite3"))
@@ -186,6 +226,9 @@ def main() -> None:
             report=report, user=system_user(), round=report.rounds.get(name="Status 2032")
         )
         pdf.warm_up()
+        if args.cuts:
+            compare_cuts(table, [int(n) for n in args.cuts.split(",")], args.runs)
+            return
         print(json.dumps(stylesheet_cost()), flush=True)
         costs = section_costs(table, document_context(table))
         for line in costs:
