@@ -239,9 +239,7 @@ class PreparedStylesheet:
         not link the sheet is rendered as it is."""
         without_link = html.replace(self.link, "", 1)
         if without_link == html:
-            return HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-                pdf_variant=PDF_VARIANT
-            )
+            return render_document(html, fetcher)
         fetcher.fetched.extend(self.fetched)
         fetcher.refused.extend(self.refused)
         return HTML(string=without_link, base_url=BASE_URL, url_fetcher=fetcher).render(
