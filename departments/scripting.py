@@ -1,6 +1,7 @@
 """Who a command's changes are attributed to: the secretariat user named by --user, or the
-system user `import` (no password, so it cannot log in). The round commands and
-import_report share it; render_report only reads and uses `access.system_user()` instead."""
+saved user `import` (no password, so it cannot log in). The round commands and import_report
+share it. Not to be confused with `departments.access.system_user()`, an unsaved user that
+only reads (render_report's); services need a saved actor for their history rows."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from departments.services import user_set_global_roles
 SYSTEM_USERNAME = "import"
 
 
-def system_user():
-    """The system user, created (in the secretariat) if missing."""
+def import_user():
+    """The saved user `import`, created (in the secretariat) if missing."""
     user_model = get_user_model()
     with transaction.atomic():
         user, created = user_model.objects.get_or_create(
@@ -30,9 +31,9 @@ def system_user():
 
 
 def command_actor(username: str | None):
-    """The active secretariat user called `username`, or without one the system user."""
+    """The active secretariat user called `username`, or without one the user `import`."""
     if not username:
-        return system_user()
+        return import_user()
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise CommandError(f"Der findes ingen aktiv bruger “{username}”.")
