@@ -87,6 +87,18 @@ def font_names(document: pypdf.PdfReader) -> list[str]:
     return names
 
 
+class CountingFetcher(StaticOnlyFetcher):
+    """Records what WeasyPrint really asked it for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def fetch(self, url, headers=None):
+        self.calls.append(url)
+        return super().fetch(url, headers)
+
+
 def test_the_prepared_stylesheet_renders_what_the_linked_one_does(big_report, secretariat):
     """The sheet parsed once (pdf.PreparedStylesheet, what forked renderings use) gives the
     PDF the document's own link to it gives: pages, text, tags, bookmarks, links, fonts."""
@@ -99,7 +111,10 @@ def test_the_prepared_stylesheet_renders_what_the_linked_one_does(big_report, se
     prepared = PreparedStylesheet()
     assert prepared.link in html
     linked = html_to_pdf(html)
-    ours = html_to_pdf(html, prepared=prepared)
+    fetcher = CountingFetcher()
+    ours = html_to_pdf(html, prepared=prepared, fetcher=fetcher)
+    # The sheet and its fonts came from the prepared sheet, not from fetching them again.
+    assert not [url for url in fetcher.calls if url.endswith((".css", ".woff"))]
     a, b = reader(ours.content), reader(linked.content)
     assert ours.pages == linked.pages > 6
     assert [p.extract_text() for p in a.pages] == [p.extract_text() for p in b.pages]
@@ -119,9 +134,10 @@ def test_a_document_without_the_link_is_rendered_as_it_is():
 
     html = '<html lang="da"><body><p style="font-size: 30pt">Hej</p></body></html>'
     prepared = PreparedStylesheet()
-    ours = html_to_pdf(html, prepared=prepared)
+    fetcher = CountingFetcher()
+    ours = html_to_pdf(html, prepared=prepared, fetcher=fetcher)
     assert page_texts(ours.content) == page_texts(html_to_pdf(html).content)
-    assert ours.fetched == []
+    assert ours.fetched == fetcher.calls == []
     assert font_names(reader(ours.content)) == font_names(reader(html_to_pdf(html).content))
 
 
@@ -340,3 +356,21 @@ def test_bounded_rendering_reports_an_error_or_a_dead_child(monkeypatch):
     monkeypatch.setattr(pdf, "html_to_pdf", dying)
     with pytest.raises(pdf.RenderCrashed):
         pdf.html_to_pdf_bounded("<p>x</p>", timeout=60)
+
+
+def test_the_bounded_rendering_uses_the_prepared_stylesheet(monkeypatch):
+    from reports import pdf
+
+    prepared = pdf.warm_up()
+    original = pdf.StaticOnlyFetcher.fetch
+
+    def noting(self, url, headers=None):
+        if url.endswith((".css", ".woff")):
+            self.refused.append(f"fetched again: {url}")
+        return original(self, url, headers)
+
+    monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", noting)  # the forked child inherits it
+    html = f'<html lang="da"><head>{prepared.link}</head><body><p>Hej</p></body></html>'
+    rendered = pdf.html_to_pdf_bounded(html, timeout=120)
+    assert rendered.refused == []
+    assert "IBM-Plex-Sans" in font_names(reader(rendered.content))[0]

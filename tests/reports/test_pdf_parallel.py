@@ -261,3 +261,19 @@ def test_a_section_start_not_found_falls_back_to_one_process(
         rendered = rendering.render_pdf(table)
     assert "No first page found for sections [1, 2, 3]" in caplog.text
     assert rendered.pages == single.pages
+
+
+def test_the_parts_render_with_the_prepared_stylesheet(table, monkeypatch):
+    """The forked parts take the sheet and fonts warm_up prepared, not fetching them again."""
+    pdf.warm_up()
+    original = pdf.StaticOnlyFetcher.fetch
+
+    def noting(self, url, headers=None):
+        if url.endswith((".css", ".woff")):
+            self.refused.append(f"fetched again: {url}")
+        return original(self, url, headers)
+
+    monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", noting)  # the forked parts inherit it
+    rendered = render_parts(table, 2)
+    assert rendered.refused == []
+    assert any(url.endswith(".woff") for url in rendered.fetched)
