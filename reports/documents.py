@@ -68,6 +68,8 @@ def document_context(
         "edition_number": edition_number,
         "status_chart": status_chart(table),
         "numbered_sections": list(enumerate(table.sections, start=1)),
+        # The PDF's; the preview includes the document with embedded=True.
+        "embedded": False,
         "has_markers": any(
             row.marker or any(c.marker for c in row.followups)
             for *_x, row in table.recommendation_rows()

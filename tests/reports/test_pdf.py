@@ -9,6 +9,7 @@ import pytest
 from reports.pdf import BASE_URL, StaticOnlyFetcher, html_to_pdf, report_pdf, resolve_static
 from reports.tables import build_table
 from tests import factories
+from tests.reports.pdf_inspect import struct_tags
 
 INJECTIONS = [
     '<link rel="attachment" href="file:///etc/passwd">',
@@ -374,3 +375,27 @@ def test_the_bounded_rendering_uses_the_prepared_stylesheet(monkeypatch):
     rendered = pdf.html_to_pdf_bounded(html, timeout=120)
     assert rendered.refused == []
     assert "IBM-Plex-Sans" in font_names(reader(rendered.content))[0]
+
+
+def test_a_list_items_bullet_is_its_own_text_not_a_structure_element(report_data, secretariat):
+    """The bullets are printed as the items' text (report_richtext), not drawn by a ::before
+    pseudo-element, which WeasyPrint would give a box and a structure element of its own: a
+    sixth of a section's rendering time (bench/FINDINGS.md). The page reads the same."""
+    followup = report_data.dept_followup
+
+    def render(items: int):
+        followup.action = "\n".join(f"- Punkt nummer {i}." for i in range(items))
+        followup.save()
+        table = build_table(report=report_data.report, user=secretariat)
+        content = report_pdf(table).content
+        return struct_tags(reader(content)), "\n".join(page_texts(content))
+
+    few_tags, _few_text = render(2)
+    many_tags, many_text = render(12)
+
+    def total(tags, kind):
+        return sum(count for (tag, _page), count in tags.items() if tag == kind)
+
+    assert total(many_tags, "/LI") == total(few_tags, "/LI") + 10
+    assert total(many_tags, "/NonStruct") == total(few_tags, "/NonStruct")
+    assert all(f"• Punkt nummer {i}." in many_text for i in range(12))

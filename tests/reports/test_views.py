@@ -39,6 +39,9 @@ def test_preview_shows_the_table_and_download_links(client, report_data, secreta
     assert "Telefontiden er udvidet." in html
     assert reverse("reports:pdf", args=[2031]) in html
     assert f"runde={report_data.status_round.pk}" in html
+    # The design system draws the list bullets on screen; only the PDF prints them as text.
+    assert "<li>Ældreområdet udvider telefontiden.</li>" in html
+    assert "<li>\u2022" not in html
 
 
 def test_council_gets_404_for_an_unpublished_round(client, report_data, council):
