@@ -9,9 +9,11 @@ Builds bench/pdf.py's synthetic report in a throwaway SQLite database, then prin
   weights `reports.documents.section_weight` gives can be compared with what they stand for;
   then {"cut": ...}: the runs of sections `split_sections` chooses for REPORT_PDF_PROCESSES,
   their summed seconds, and the best cut of whole sections into as many runs by those seconds.
-- {"run": i, "events": [...], "merge_seconds", "seconds"}: `reports.pdf_parallel.parts_to_pdf`
-  with the time (from its start) at which each part's "paginated" and "done" message reached
-  the parent, with the part's page count.
+- {"run": i, "events": [...], "merge_seconds", "after_last_part_seconds", "seconds"}:
+  `reports.pdf_parallel.parts_to_pdf` with the time (from its start) at which each part's
+  "paginated" and "done" message reached the parent, with the part's page count; the seconds
+  of each step of the merge (a part added as it came, then the merged file saved); and the
+  time from the last part's arrival to the result.
 - with --cuts 3,2: {"cut_after": n, "seconds": [...]}: the report in two parts cut after
   section n, for each n given, alternating run by run (`parts_to_pdf`, min/median/max), to
   compare cuts on a machine whose speed drifts.
@@ -92,16 +94,18 @@ def best_cut(seconds: list[float], parts: int) -> tuple[float, list[int]]:
 
 
 def timeline(front: str, sections: list[str], run: int) -> dict:
-    """parts_to_pdf with the arrival time of every part's messages in the parent."""
+    """parts_to_pdf with the arrival time of every part's messages in the parent, the time
+    spent merging each part as it came, and the time from the last part to the result."""
     import multiprocessing.connection as connection
 
-    from reports import pdf_parallel
+    from reports import pdf_merge, pdf_parallel
 
     parent = os.getpid()
     events: list[dict] = []
     started = 0.0  # set just before parts_to_pdf
     original_recv = connection.Connection.recv
-    original_merge = pdf_parallel.merge_parts
+    original_add = pdf_merge.PartsMerge.add
+    original_result = pdf_merge.PartsMerge.result
     merge_seconds: list[float] = []
 
     def recv(self):
@@ -112,22 +116,35 @@ def timeline(front: str, sections: list[str], run: int) -> dict:
             events.append({"message": message[0], "pages": pages, "at": at})
         return message
 
-    def merge(parts):
+    def add(self, index, data):
         begun = time.perf_counter()
-        merged = original_merge(parts)
+        original_add(self, index, data)
+        merge_seconds.append(round(time.perf_counter() - begun, 3))
+
+    def result(self):
+        begun = time.perf_counter()
+        merged = original_result(self)
         merge_seconds.append(round(time.perf_counter() - begun, 3))
         return merged
 
     connection.Connection.recv = recv  # type: ignore[method-assign]
-    pdf_parallel.merge_parts = merge
+    pdf_merge.PartsMerge.add = add  # type: ignore[method-assign]
+    pdf_merge.PartsMerge.result = result  # type: ignore[method-assign]
     try:
         started = time.perf_counter()
         pdf_parallel.parts_to_pdf(front, sections, timeout=600)
         seconds = round(time.perf_counter() - started, 3)
     finally:
         connection.Connection.recv = original_recv  # type: ignore[method-assign]
-        pdf_parallel.merge_parts = original_merge
-    return {"run": run, "events": events, "merge_seconds": merge_seconds[0], "seconds": seconds}
+        pdf_merge.PartsMerge.add = original_add  # type: ignore[method-assign]
+        pdf_merge.PartsMerge.result = original_result  # type: ignore[method-assign]
+    return {
+        "run": run,
+        "events": events,
+        "merge_seconds": merge_seconds,
+        "after_last_part_seconds": round(seconds - events[-1]["at"], 3),
+        "seconds": seconds,
+    }
 
 
 def stylesheet_cost(renders: int = 20) -> dict:

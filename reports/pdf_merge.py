@@ -34,18 +34,56 @@ from pikepdf import Array, Dictionary, Name, Object, String
 
 def merge_parts(parts: list[bytes]) -> bytes:
     """One PDF from the parts' PDFs, in order (the first is the base)."""
-    base = pikepdf.open(io.BytesIO(parts[0]))
-    merger = _Merger(base)
-    sources = [pikepdf.open(io.BytesIO(data)) for data in parts[1:]]
-    for number, source in enumerate(sources, start=2):
-        merger.add(source, number)
-    merger.finish()
-    out = io.BytesIO()
-    base.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for source in sources:
-        source.close()
-    base.close()
-    return out.getvalue()
+    merge = PartsMerge(len(parts))
+    try:
+        for index, data in enumerate(parts):
+            merge.add(index, data)
+        return merge.result()
+    finally:
+        merge.close()
+
+
+class PartsMerge:
+    """The parts merged as they arrive: each is added as soon as every part before it is in,
+    so that the parallel rendering (reports/pdf_parallel.py) merges the front matter and the
+    first runs of sections while the last is still being written. Call `close` at the end:
+    the parts' files stay open until the merged file is saved (qpdf copies their streams
+    then)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._arrived: dict[int, bytes] = {}
+        self._opened: list[pikepdf.Pdf] = []
+        self._merger: _Merger | None = None
+
+    def add(self, index: int, data: bytes) -> None:
+        """Part `index` (0 is the base) has arrived."""
+        self._arrived[index] = data
+        while len(self._opened) in self._arrived:
+            number = len(self._opened)
+            source = pikepdf.open(io.BytesIO(self._arrived.pop(number)))
+            self._opened.append(source)
+            if self._merger is None:
+                self._merger = _Merger(source)
+            else:
+                self._merger.add(source, number + 1)
+
+    def result(self) -> bytes:
+        """The merged PDF, once every part has arrived."""
+        if self._merger is None or len(self._opened) != self.count:
+            raise ValueError(f"{len(self._opened)} of {self.count} parts merged")
+        self._merger.finish()
+        out = io.BytesIO()
+        self._opened[0].save(
+            out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate
+        )
+        return out.getvalue()
+
+    def close(self) -> None:
+        for document in reversed(self._opened):
+            document.close()
+        self._opened = []
+        self._arrived = {}
 
 
 def _pairs(array: Object) -> Iterator[tuple[Object, Object]]:

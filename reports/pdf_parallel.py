@@ -12,7 +12,9 @@ laying anything out twice but the small front matter:
 3. The parent now knows every part's first page and the total, and answers: each part of
    sections lays out its footers with its page offset and the total, and writes its PDF; the
    front matter is laid out again with the real page numbers in its contents and writes its PDF.
-4. Should the front matter's page count change with the real numbers (a heading that wraps
+4. The parent merges each part's PDF as it arrives, in order: the front matter and the first
+   runs of sections are merged while the last is still being written.
+5. Should the front matter's page count change with the real numbers (a heading that wraps
    differently), the offsets told were wrong: the report is rendered in one process instead.
 
 The hooks replace two functions in `weasyprint.layout` in the forked child only; the parent
@@ -32,7 +34,7 @@ from multiprocessing.connection import Connection, wait
 import weasyprint.layout
 
 from reports import pdf
-from reports.pdf_merge import merge_parts
+from reports.pdf_merge import PartsMerge
 
 logger = logging.getLogger("opfoelgning.pdf")
 
@@ -176,8 +178,11 @@ class _Parts:
             self.conns.append(parent_end)
             self.children.append(child)
 
-    def gather(self, deadline: float) -> list[tuple]:
-        """One message from every part, or RenderTimeout / RenderCrashed / PagesMismatch."""
+    def gather(
+        self, deadline: float, arrived: Callable[[int, tuple], None] | None = None
+    ) -> list[tuple]:
+        """One message from every part, or RenderTimeout / RenderCrashed / PagesMismatch;
+        `arrived(index, message)` is called for each as it comes."""
         answers: dict[int, tuple] = {}
         waiting = dict(enumerate(self.conns))
         while waiting:
@@ -197,6 +202,8 @@ class _Parts:
                     raise PagesMismatch(message[1])
                 answers[index] = message
                 del waiting[index]
+                if arrived is not None:
+                    arrived(index, message)
         return [answers[index] for index in range(len(self.conns))]
 
     def close(self) -> None:
@@ -214,6 +221,7 @@ def parts_to_pdf(front: str, sections: Sequence[str], *, timeout: float) -> pdf.
     PagesMismatch (the caller renders in one process then)."""
     deadline = time.monotonic() + timeout
     parts = _Parts(front, sections, pdf.warm_up())
+    merge = PartsMerge(len(parts.conns))
     try:
         paginated = parts.gather(deadline)
         counts = [message[1] for message in paginated]
@@ -229,10 +237,12 @@ def parts_to_pdf(front: str, sections: Sequence[str], *, timeout: float) -> pdf.
             )
         for offset, conn in zip(offsets, parts.conns, strict=True):
             conn.send(("go", offset, total, numbers))
-        done = parts.gather(deadline)
+        # Each PDF is merged as it comes (in order), while the later parts are still written.
+        done = parts.gather(deadline, lambda index, message: merge.add(index, message[1]))
+        content = merge.result()
     finally:
         parts.close()
-    content = merge_parts([message[1] for message in done])
+        merge.close()
     return pdf.RenderedPDF(
         content,
         sum(message[2] for message in done),

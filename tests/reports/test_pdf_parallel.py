@@ -4,6 +4,7 @@ import io
 import re
 import shutil
 import subprocess
+import time
 
 import pikepdf
 import pytest
@@ -277,3 +278,61 @@ def test_the_parts_render_with_the_prepared_stylesheet(table, monkeypatch):
     rendered = render_parts(table, 2)
     assert rendered.refused == []
     assert any(url.endswith(".woff") for url in rendered.fetched)
+
+
+class _LateDone:
+    """A part's end of its pipe that holds back its finished PDF for two seconds."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+
+    def send(self, message) -> None:
+        if message[0] == "done":
+            time.sleep(2.0)
+        self.conn.send(message)
+
+    def recv(self):
+        return self.conn.recv()
+
+
+def test_parts_are_merged_as_they_arrive_in_any_order(table, monkeypatch):
+    """parts_to_pdf merges each part's PDF as it comes, while a later part is still being
+    written; a part that arrives before an earlier one waits for it. Any order of arrival
+    gives the file merge_parts makes of the parts in order."""
+    from reports.pdf_merge import PartsMerge, merge_parts
+
+    document = document_parts(table, parts=3)
+    original_child = pdf_parallel._sections_child
+
+    def late_last_part(html, prepared, conn):
+        late = html == document.sections[-1]
+        original_child(html, prepared, _LateDone(conn) if late else conn)
+
+    added: dict[int, float] = {}
+    kept: dict[int, bytes] = {}
+    original_add = PartsMerge.add
+
+    def add(self, index, data):
+        added[index] = time.monotonic()
+        kept[index] = data
+        original_add(self, index, data)
+
+    monkeypatch.setattr(pdf_parallel, "_sections_child", late_last_part)
+    monkeypatch.setattr(PartsMerge, "add", add)
+    merged = pdf_parallel.parts_to_pdf(document.front, document.sections, timeout=120).content
+    assert sorted(added) == [0, 1, 2, 3]
+    # The front matter and the first runs were merged before the late part came.
+    assert added[3] - max(added[0], added[1], added[2]) > 0.5
+    parts = [kept[index] for index in range(4)]
+    assert merged == merge_parts(parts)
+
+    backwards = PartsMerge(4)
+    try:
+        for index in (3, 1, 2):
+            backwards.add(index, parts[index])
+        with pytest.raises(ValueError, match="0 of 4 parts merged"):
+            backwards.result()
+        backwards.add(0, parts[0])
+        assert backwards.result() == merged
+    finally:
+        backwards.close()
