@@ -293,6 +293,7 @@ def prepare(work: Path, year: int, scale: int) -> dict:
     static = work / "site"
     for relative in [
         "css/report-document.css",
+        "img/report-leader.svg",
         *[
             f"vendor/dkfds/fonts/IBMPlexSans/complete/woff/IBMPlexSans-{w}.woff"
             for w in ("Regular", "Bold", "Italic")
