@@ -57,7 +57,7 @@ def report_richtext(text: str, embedded: bool = False) -> SafeString:
 
     In the PDF each list item starts with its bullet as text ("• "), not one drawn by a
     `::before` pseudo-element: WeasyPrint gives every pseudo-element a style, a box and a
-    structure element of its own, which cost about a sixth of a section's rendering time
+    structure element of its own, which cost a tenth to a sixth of a section's rendering time
     (bench/FINDINGS.md, "Printed bullets"). The text and the page look as before. On screen
     (`embedded`, the preview) the design system draws the bullets, as on every other page.
     """

@@ -380,7 +380,7 @@ def test_the_bounded_rendering_uses_the_prepared_stylesheet(monkeypatch):
 def test_a_list_items_bullet_is_its_own_text_not_a_structure_element(report_data, secretariat):
     """The bullets are printed as the items' text (report_richtext), not drawn by a ::before
     pseudo-element, which WeasyPrint would give a box and a structure element of its own: a
-    sixth of a section's rendering time (bench/FINDINGS.md). The page reads the same."""
+    tenth to a sixth of a section's rendering time (bench/FINDINGS.md). The page reads the same."""
     followup = report_data.dept_followup
 
     def render(items: int):
