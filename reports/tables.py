@@ -31,7 +31,7 @@ from recommendations.models import AnnualReport, Recommendation, RecommendationD
 
 # Raise when the document templates change in a way that changes rendered output: it is
 # part of the data version, so cached renderings from older templates are not reused.
-TEMPLATE_VERSION = "8"
+TEMPLATE_VERSION = "9"
 
 ORGANISATION_HEADING = "Anbefalinger og handlinger som vedrører hele organisationen"
 DEPARTMENT_HEADING = "Anbefalinger og handlinger som vedrører {name}"
