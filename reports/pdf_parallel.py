@@ -241,8 +241,10 @@ def parts_to_pdf(front: str, sections: Sequence[str], *, timeout: float) -> pdf.
         done = parts.gather(deadline, lambda index, message: merge.add(index, message[1]))
         content = merge.result()
     finally:
-        parts.close()
-        merge.close()
+        try:
+            parts.close()
+        finally:
+            merge.close()
     return pdf.RenderedPDF(
         content,
         sum(message[2] for message in done),

@@ -67,3 +67,26 @@ def links(document: pypdf.PdfReader) -> list:
                 target = page_numbers[dest[0].idnum]
             found.append((number, "page", target))
     return found
+
+
+def link_annotation_tags(content: bytes) -> list[str]:
+    """The structure type of the element each link annotation is tagged under, through its
+    /StructParent in the parent tree (PDF/UA wants /Link for every one)."""
+    import pikepdf
+
+    def pairs(node):
+        if "/Nums" in node:
+            nums = node.Nums
+            for index in range(0, len(nums), 2):
+                yield int(nums[index]), nums[index + 1]
+        for kid in node.get("/Kids", []):
+            yield from pairs(kid)
+
+    with pikepdf.open(io.BytesIO(content)) as document:
+        parents = dict(pairs(document.Root.StructTreeRoot.ParentTree))
+        return [
+            str(parents[int(annotation.StructParent)].S)
+            for page in document.pages
+            for annotation in page.obj.get("/Annots", [])
+            if annotation.get("/Subtype") == "/Link"
+        ]

@@ -9,7 +9,7 @@ import pytest
 from reports.pdf import BASE_URL, StaticOnlyFetcher, html_to_pdf, report_pdf, resolve_static
 from reports.tables import build_table
 from tests import factories
-from tests.reports.pdf_inspect import struct_tags
+from tests.reports.pdf_inspect import link_annotation_tags, struct_tags
 
 INJECTIONS = [
     '<link rel="attachment" href="file:///etc/passwd">',
@@ -413,3 +413,7 @@ def test_the_contents_read_as_titles_and_pages_without_leader_dots(big_report, s
     assert pages == {"Indledning": "2", "Statusoverblik": "4"}
     assert any(url.endswith("/static/img/report-leader.svg") for url in rendered.fetched)
     assert rendered.refused == []
+    # Every link annotation (the contents' and the cross-references') is tagged under a Link.
+    tags = link_annotation_tags(rendered.content)
+    assert len(tags) >= 2 + len(table.sections)
+    assert set(tags) == {"/Link"}

@@ -12,7 +12,7 @@ import pytest
 from reports import pdf, pdf_parallel, rendering
 from reports.documents import document_html, document_parts, split_sections
 from reports.tables import build_table
-from tests.reports.pdf_inspect import links, outline, reader, struct_tags
+from tests.reports.pdf_inspect import link_annotation_tags, links, outline, reader, struct_tags
 
 FOOTER = re.compile(r"Side (\d+) af (\d+)")
 
@@ -69,7 +69,7 @@ def test_every_contents_link_lands_on_its_sections_first_page(table):
     sections = [s.heading for s in table.sections]
     assert len(sections) >= 2
     boxes = [target for page, _kind, target in links(document) if page == toc_page]
-    # A link is an annotation per box (text, leader, number): one run of them per entry.
+    # A link is an annotation per line of its title: one run of them per entry.
     targets = [t for i, t in enumerate(boxes) if i == 0 or boxes[i - 1] != t]
     # Indledning, Statusoverblik, then one per section, each printed with its page number.
     assert len(targets) == 2 + len(sections)
@@ -88,6 +88,9 @@ def test_every_contents_link_lands_on_its_sections_first_page(table):
 
 def test_merged_file_is_one_well_formed_pdf_ua_document(table, single, tmp_path):
     content = render_parts(table, 2).content
+    # Every link annotation is tagged under a Link element, as in the single rendering.
+    assert set(link_annotation_tags(content)) == set(link_annotation_tags(single.content))
+    assert set(link_annotation_tags(content)) == {"/Link"}
     with (
         pikepdf.open(io.BytesIO(content)) as merged,
         pikepdf.open(io.BytesIO(single.content)) as one,
