@@ -105,3 +105,21 @@ def big_report(report_data):
             recommendation=rec, department=report_data.boern, action=long_text
         )
     return report_data
+
+
+@pytest.fixture
+def refetches_refused(monkeypatch):
+    """Every fetch of a style sheet or font is noted in the fetcher's `refused` list, so a
+    rendering that should use `reports.pdf.warm_up`'s prepared sheet and fonts shows any it
+    fetched again. Set on the class, so forked renderings inherit it."""
+    from reports import pdf
+
+    original = pdf.StaticOnlyFetcher.fetch
+
+    def noting(self, url, headers=None):
+        if url.endswith((".css", ".woff")):
+            self.refused.append(f"fetched again: {url}")
+        return original(self, url, headers)
+
+    pdf.warm_up()
+    monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", noting)

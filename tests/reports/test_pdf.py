@@ -359,18 +359,10 @@ def test_bounded_rendering_reports_an_error_or_a_dead_child(monkeypatch):
         pdf.html_to_pdf_bounded("<p>x</p>", timeout=60)
 
 
-def test_the_bounded_rendering_uses_the_prepared_stylesheet(monkeypatch):
+def test_the_bounded_rendering_uses_the_prepared_stylesheet(refetches_refused):
     from reports import pdf
 
     prepared = pdf.warm_up()
-    original = pdf.StaticOnlyFetcher.fetch
-
-    def noting(self, url, headers=None):
-        if url.endswith((".css", ".woff")):
-            self.refused.append(f"fetched again: {url}")
-        return original(self, url, headers)
-
-    monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", noting)  # the forked child inherits it
     html = f'<html lang="da"><head>{prepared.link}</head><body><p>Hej</p></body></html>'
     rendered = pdf.html_to_pdf_bounded(html, timeout=120)
     assert rendered.refused == []

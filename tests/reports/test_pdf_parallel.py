@@ -267,17 +267,8 @@ def test_a_section_start_not_found_falls_back_to_one_process(
     assert rendered.pages == single.pages
 
 
-def test_the_parts_render_with_the_prepared_stylesheet(table, monkeypatch):
+def test_the_parts_render_with_the_prepared_stylesheet(table, refetches_refused):
     """The forked parts take the sheet and fonts warm_up prepared, not fetching them again."""
-    pdf.warm_up()
-    original = pdf.StaticOnlyFetcher.fetch
-
-    def noting(self, url, headers=None):
-        if url.endswith((".css", ".woff")):
-            self.refused.append(f"fetched again: {url}")
-        return original(self, url, headers)
-
-    monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", noting)  # the forked parts inherit it
     rendered = render_parts(table, 2)
     assert rendered.refused == []
     assert any(url.endswith(".woff") for url in rendered.fetched)
